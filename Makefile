@@ -1,0 +1,72 @@
+# The DVT home-care triage assistant. `make run` and `make test` are all a newcomer needs.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v pyenv >/dev/null 2>&1 && echo "$$(pyenv root)/versions/3.10.13/bin/python" || echo python3.10)
+VENV := .venv
+BIN := $(VENV)/bin
+export PYTHONPATH := $(CURDIR)
+export TF_CPP_MIN_LOG_LEVEL := 3
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+
+RASA_PORT ?= 5005
+ACTIONS_PORT ?= 5055
+export ACTION_ENDPOINT_URL ?= http://127.0.0.1:$(ACTIONS_PORT)/webhook
+export TRACKER_DB ?= $(CURDIR)/trackers.db
+
+# A model is named after the hash of everything it is trained from, so an unchanged
+# assistant is never trained twice.
+TRAINING_INPUTS := config.yml domain.yml requirements.lock $(shell find data rasa_plugins dvt_triage -type f \( -name '*.yml' -o -name '*.py' \) 2>/dev/null | sort)
+MODEL_HASH = $(shell cat $(TRAINING_INPUTS) | sha256sum | cut -c1-12)
+MODEL = models/dvt-$(MODEL_HASH).tar.gz
+
+.PHONY: help venv train run shell actions test test-unit test-stories test-e2e validate lint clean
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip==24.0
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	@touch $@
+
+venv: $(VENV)/.installed ## create .venv (Python 3.10) with the pinned dependencies
+
+$(MODEL): $(VENV)/.installed
+	@mkdir -p models
+	@echo "Training $(MODEL) (its training data changed or no model exists)"
+	@start=$$(date +%s); \
+	$(BIN)/rasa train --quiet --fixed-model-name dvt-$(MODEL_HASH) --out models && \
+	echo "Training took $$(( $$(date +%s) - start )) s"
+
+train: $(MODEL) ## train a model, unless one exists for the current data
+
+actions: venv ## run only the action server
+	$(BIN)/rasa run actions --actions actions --port $(ACTIONS_PORT)
+
+run: train ## start the action server and the Rasa server (REST + socketio), SQLite tracker store
+	@scripts/serve.sh $(MODEL) $(RASA_PORT) $(ACTIONS_PORT)
+
+shell: train ## chat with the assistant in the terminal
+	@$(BIN)/rasa run actions --actions actions --port $(ACTIONS_PORT) >/tmp/dvt-actions.log 2>&1 & pid=$$!; \
+	trap "kill $$pid" EXIT; \
+	$(BIN)/rasa shell --model $(MODEL) --endpoints endpoints.yml
+
+validate: venv ## check the training data for conflicts and mistakes
+	$(BIN)/rasa data validate --fail-on-warnings
+
+lint: venv ## ruff
+	$(BIN)/ruff check dvt_triage rasa_plugins actions tests scripts
+
+test-unit: venv ## pytest without servers: criteria, answers, red flags, actions
+	$(BIN)/pytest -m "not e2e" -q
+
+test-stories: train ## conversation stories through `rasa test`
+	$(BIN)/rasa test core --model $(MODEL) --stories tests/test_stories.yml --fail-on-prediction-errors --out results/stories
+
+test-e2e: train ## start the servers on free ports and talk to them over REST
+	DVT_MODEL=$(MODEL) $(BIN)/pytest -m e2e -q
+
+test: validate lint test-unit test-stories test-e2e ## everything CI runs
+
+clean: ## remove trained models, results and the local tracker database
+	rm -rf models results trackers.db

@@ -1,0 +1,155 @@
+"""Dialogue policy that obeys the safety overrides deterministically, at any point.
+
+It outranks every other policy, including an active form's happy path, so that:
+- a current red flag (intent `emergency`), or "yes"/"not sure" to the emergency screen or
+  to "are you having chest pain or trouble breathing right now?", gives the emergency
+  instruction at once, ends any form and sets `triage_level` to `emergency`;
+- after an emergency, every later message gets the instruction again first, until the
+  person explicitly starts over;
+- a mention that is not clearly current (someone else's, hypothetical, past) is never
+  dropped: the assistant asks whether it is happening right now;
+- "stop" ends the check and "start over" starts afresh.
+It needs neither the action server nor any ML confidence.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.core.policies.policy import Policy, PolicyPrediction
+from rasa.engine.graph import ExecutionContext
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.core.constants import ACTION_LISTEN_NAME, ACTION_RESTART_NAME
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActiveLoop, Event, SlotSet
+from rasa.shared.core.generator import TrackerWithCachedStates
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from dvt_triage import answers
+from dvt_triage import slots as s
+
+UTTER_EMERGENCY = "utter_emergency"
+UTTER_ASK_RED_FLAG_NOW = "utter_ask_red_flag_now"
+UTTER_RED_FLAG_CLEARED = "utter_red_flag_cleared"
+UTTER_STOPPED = "utter_stopped"
+UTTER_GREET = "utter_greet"
+RED_FLAG_CHECK = "red_flag_check"
+ASKED = "asked"
+
+# Actions after which the only sensible next step is to listen.
+LISTEN_AFTER = {UTTER_EMERGENCY, UTTER_ASK_RED_FLAG_NOW, UTTER_STOPPED, UTTER_GREET}
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True
+)
+class TriageOverridePolicy(Policy):
+    """Safety overrides that win over forms, rules and ML predictions."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"priority": 7}
+
+    def train(
+        self,
+        training_trackers: List[TrackerWithCachedStates],
+        domain: Domain,
+        **kwargs: Any,
+    ) -> Resource:
+        # Nothing to learn: the overrides are rules of the clinic, not of the data.
+        with self._model_storage.write_to(self._resource):
+            pass
+        return self._resource
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "TriageOverridePolicy":
+        return cls(config, model_storage, resource, execution_context)
+
+    def predict_action_probabilities(
+        self,
+        tracker: DialogueStateTracker,
+        domain: Domain,
+        rule_only_data: Optional[Dict[Text, Any]] = None,
+        **kwargs: Any,
+    ) -> PolicyPrediction:
+        last_action = tracker.latest_action_name
+        if last_action == ACTION_LISTEN_NAME and tracker.latest_message:
+            return self._after_user_message(tracker, domain)
+        if last_action in LISTEN_AFTER:
+            return self._predict(ACTION_LISTEN_NAME, domain)
+        if last_action == UTTER_RED_FLAG_CLEARED:
+            return self._predict(tracker.active_loop_name or ACTION_LISTEN_NAME, domain)
+        if last_action == ACTION_RESTART_NAME:
+            return self._predict(UTTER_GREET, domain)
+        return self._abstain(domain)
+
+    def _after_user_message(self, tracker: DialogueStateTracker, domain: Domain) -> PolicyPrediction:
+        intent = tracker.latest_message.intent.get("name")
+        text = tracker.latest_message.text or ""
+        if intent == s.INTENT_RESTART:
+            return self._predict(ACTION_RESTART_NAME, domain)
+        asked_now = tracker.get_slot(RED_FLAG_CHECK) == ASKED
+        requested = tracker.get_slot(s.REQUESTED_SLOT) if tracker.active_loop_name else None
+        if (
+            intent == s.INTENT_EMERGENCY
+            or tracker.get_slot(s.TRIAGE_LEVEL) == s.EMERGENCY
+            or ((asked_now or requested == s.EMERGENCY_SCREEN) and self._not_a_clear_no(text))
+        ):
+            return self._predict(UTTER_EMERGENCY, domain, self._end_assessment(tracker, s.EMERGENCY))
+        if asked_now:
+            return self._predict(UTTER_RED_FLAG_CLEARED, domain, [SlotSet(RED_FLAG_CHECK, None)])
+        if intent == s.INTENT_RED_FLAG_CONTEXT:
+            events = [SlotSet(RED_FLAG_CHECK, ASKED), *self._forget_current_answer(tracker)]
+            return self._predict(UTTER_ASK_RED_FLAG_NOW, domain, events)
+        if intent == s.INTENT_STOP:
+            return self._predict(UTTER_STOPPED, domain, self._end_assessment(tracker, None, reset=True))
+        return self._abstain(domain)
+
+    @staticmethod
+    def _not_a_clear_no(text: str) -> bool:
+        """Anything but a clear "no" to "is this happening right now?" counts as yes."""
+        value = answers.interpret(text, s.EMERGENCY_SCREEN).get(s.EMERGENCY_SCREEN)
+        return value in (s.YES, s.UNSURE)
+
+    @staticmethod
+    def _forget_current_answer(tracker: DialogueStateTracker) -> List[Event]:
+        """Undo the raw text a form mapping stored for the message we are overriding,
+        and leave the question to be asked again when the form resumes."""
+        requested = tracker.get_slot(s.REQUESTED_SLOT)
+        if not tracker.active_loop_name or not requested:
+            return []
+        return [SlotSet(requested, None), SlotSet(s.REQUESTED_SLOT, None)]
+
+    def _end_assessment(
+        self, tracker: DialogueStateTracker, level: Optional[str], reset: bool = False
+    ) -> List[Event]:
+        events: List[Event] = self._forget_current_answer(tracker)
+        if tracker.active_loop_name:
+            events.append(ActiveLoop(None))
+        events += [SlotSet(s.REQUESTED_SLOT, None), SlotSet(RED_FLAG_CHECK, None)]
+        if reset:
+            events += [SlotSet(slot, None) for slot in s.FORM_SLOTS]
+            events += [SlotSet(s.EXCLUSION_REASONS, None)]
+        events.append(SlotSet(s.TRIAGE_LEVEL, level))
+        return events
+
+    def _predict(
+        self, action: Text, domain: Domain, events: Optional[List[Event]] = None
+    ) -> PolicyPrediction:
+        probabilities = self._default_predictions(domain)
+        probabilities[domain.index_for_action(action)] = 1.0
+        # `is_no_user_prediction` puts the override on a par with a form's happy path,
+        # which it then beats on priority.
+        return self._prediction(probabilities, optional_events=events, is_no_user_prediction=True)
+
+    def _abstain(self, domain: Domain) -> PolicyPrediction:
+        return self._prediction(self._default_predictions(domain))
