@@ -42,7 +42,8 @@ class ValidateAssessmentForm(FormValidationAction):
         if requested and requested not in found:
             # Undo the raw text the form's from_text mapping stored, so the question is asked again.
             events.append(SlotSet(requested, None))
-            dispatcher.utter_message(response=_reply_to_non_answer(intent, text, requested))
+            reply = "utter_noted" if found else _reply_to_non_answer(intent, text, requested)
+            dispatcher.utter_message(response=reply)
         elif intent.startswith(FAQ_PREFIX) and found:
             # "No. And what is a DVT, anyway?" answers and asks: answer the question too.
             dispatcher.utter_message(response=f"utter_{intent}")

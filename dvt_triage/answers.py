@@ -119,6 +119,7 @@ _UNSURE = _compile(UNSURE_CUES)
 _NEGATION = _compile(NEGATION_CUES)
 _HEALTHY = _compile(HEALTHY_CUES)
 _YES = _compile(YES_WORDS)
+_HEDGED_NO = _compile(r"^(no,? )?(i )?(don'?t|do not) think so\b|^(i )?(don'?t|do not) believe so\b")
 _NO = _compile(NO_WORDS)
 
 
@@ -142,6 +143,8 @@ def is_question(text: str) -> bool:
 def generic_answer(text: str) -> Optional[str]:
     """A bare yes / no / not sure, without a topic ("nope", "I'm not sure")."""
     t = normalise(text).strip(" .!,")
+    if _HEDGED_NO.match(t):
+        return s.NO
     if _UNSURE.search(t) and not t.endswith("?"):
         return s.UNSURE
     if _NO.match(t):

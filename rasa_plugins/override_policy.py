@@ -21,9 +21,9 @@ from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.core.constants import ACTION_LISTEN_NAME, ACTION_RESTART_NAME
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActiveLoop, Event, SlotSet
+from rasa.shared.core.events import ActiveLoop, Event, Restarted, SlotSet
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -35,6 +35,7 @@ UTTER_ASK_RED_FLAG_NOW = "utter_ask_red_flag_now"
 UTTER_RED_FLAG_CLEARED = "utter_red_flag_cleared"
 UTTER_STOPPED = "utter_stopped"
 UTTER_GREET = "utter_greet"
+UTTER_RESTART = "utter_restart"
 RED_FLAG_CHECK = "red_flag_check"
 ASKED = "asked"
 
@@ -88,7 +89,7 @@ class TriageOverridePolicy(Policy):
             return self._predict(ACTION_LISTEN_NAME, domain)
         if last_action == UTTER_RED_FLAG_CLEARED:
             return self._predict(tracker.active_loop_name or ACTION_LISTEN_NAME, domain)
-        if last_action == ACTION_RESTART_NAME:
+        if last_action == UTTER_RESTART:
             return self._predict(UTTER_GREET, domain)
         return self._abstain(domain)
 
@@ -96,20 +97,21 @@ class TriageOverridePolicy(Policy):
         intent = tracker.latest_message.intent.get("name")
         text = tracker.latest_message.text or ""
         if intent == s.INTENT_RESTART:
-            return self._predict(ACTION_RESTART_NAME, domain)
-        asked_now = tracker.get_slot(RED_FLAG_CHECK) == ASKED
-        requested = tracker.get_slot(s.REQUESTED_SLOT) if tracker.active_loop_name else None
-        if (
-            intent == s.INTENT_EMERGENCY
-            or tracker.get_slot(s.TRIAGE_LEVEL) == s.EMERGENCY
-            or ((asked_now or requested == s.EMERGENCY_SCREEN) and self._not_a_clear_no(text))
-        ):
-            return self._predict(UTTER_EMERGENCY, domain, self._end_assessment(tracker, s.EMERGENCY))
-        if asked_now:
+            # A fresh conversation: the Restarted event clears every slot and the form.
+            return self._predict(UTTER_RESTART, domain, [Restarted()])
+        emergency = self._predict(UTTER_EMERGENCY, domain, self._end_assessment(tracker, s.EMERGENCY))
+        if intent == s.INTENT_EMERGENCY or tracker.get_slot(s.TRIAGE_LEVEL) == s.EMERGENCY:
+            return emergency
+        if tracker.get_slot(RED_FLAG_CHECK) == ASKED:
+            if self._not_a_clear_no(text):
+                return emergency
             return self._predict(UTTER_RED_FLAG_CLEARED, domain, [SlotSet(RED_FLAG_CHECK, None)])
         if intent == s.INTENT_RED_FLAG_CONTEXT:
             events = [SlotSet(RED_FLAG_CHECK, ASKED), *self._forget_current_answer(tracker)]
             return self._predict(UTTER_ASK_RED_FLAG_NOW, domain, events)
+        requested = tracker.get_slot(s.REQUESTED_SLOT) if tracker.active_loop_name else None
+        if requested == s.EMERGENCY_SCREEN and self._not_a_clear_no(text):
+            return emergency
         if intent == s.INTENT_STOP:
             return self._predict(UTTER_STOPPED, domain, self._end_assessment(tracker, None, reset=True))
         return self._abstain(domain)

@@ -1,0 +1,141 @@
+"""Starts the action server and `rasa run` on free loopback ports, as a user would meet them."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator, Optional
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until(url: str, timeout: float, proc: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{proc.args[:3]} exited early:\n{log.read_text()[-3000:]}")
+        try:
+            if requests.get(url, timeout=2).status_code < 500:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    raise TimeoutError(f"{url} not up after {timeout} s:\n{log.read_text()[-3000:]}")
+
+
+def latest_model() -> Path:
+    if os.environ.get("DVT_MODEL"):
+        return ROOT / os.environ["DVT_MODEL"]
+    models = sorted((ROOT / "models").glob("dvt-*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    if not models:
+        raise FileNotFoundError("no trained model: run `make train`")
+    return models[-1]
+
+
+class Server:
+    """One background server process with its log file."""
+
+    def __init__(self, args: list[str], env: dict[str, str], log: Path) -> None:
+        self.log = log
+        self._log_file = open(log, "w")
+        self.proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=self._log_file, stderr=subprocess.STDOUT)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._log_file.close()
+
+
+def start_actions(tmp: Path, port: Optional[int] = None) -> tuple[Server, int]:
+    port = port or free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    server = Server(
+        [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(port)],
+        env,
+        tmp / f"actions-{port}.log",
+    )
+    wait_until(f"http://127.0.0.1:{port}/health", 120, server.proc, server.log)
+    return server, port
+
+
+def start_rasa(tmp: Path, actions_port: int, db: Path, port: Optional[int] = None) -> tuple[Server, int]:
+    port = port or free_port()
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{actions_port}/webhook",
+        "TRACKER_DB": str(db),
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+    }
+    server = Server(
+        [
+            str(BIN / "rasa"), "run", "--model", str(latest_model()), "--port", str(port),
+            "--endpoints", "endpoints.yml", "--credentials", "credentials.yml", "--interface", "127.0.0.1",
+        ],
+        env,
+        tmp / f"rasa-{port}.log",
+    )
+    wait_until(f"http://127.0.0.1:{port}/", 300, server.proc, server.log)
+    # "/" answers before the model is loaded; wait for a real reply.
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        try:
+            r = requests.post(
+                f"http://127.0.0.1:{port}/webhooks/rest/webhook",
+                json={"sender": "__warmup__", "message": "hi"},
+                timeout=30,
+            )
+            if r.status_code == 200 and r.json():
+                return server, port
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    raise TimeoutError(server.log.read_text()[-3000:])
+
+
+@contextmanager
+def running_assistant(tmp: Path, with_actions: bool = True) -> Iterator["Chat"]:
+    actions: Optional[Server] = None
+    actions_port = free_port()
+    if with_actions:
+        actions, actions_port = start_actions(tmp, actions_port)
+    rasa, port = start_rasa(tmp, actions_port, tmp / "trackers.db")
+    try:
+        yield Chat(f"http://127.0.0.1:{port}")
+    finally:
+        rasa.stop()
+        if actions:
+            actions.stop()
+
+
+class Chat:
+    """Talks to the REST channel as a user; returns the texts the bot replied with."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+
+    def send(self, sender: str, message: str) -> list[str]:
+        r = requests.post(
+            f"{self.base}/webhooks/rest/webhook", json={"sender": sender, "message": message}, timeout=60
+        )
+        r.raise_for_status()
+        return [m.get("text", "") for m in r.json()]
