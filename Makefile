@@ -52,7 +52,7 @@ shell: train ## chat with the assistant in the terminal
 	$(BIN)/rasa shell --model $(MODEL) --endpoints endpoints.yml
 
 validate: venv ## check the training data for conflicts and mistakes
-	$(BIN)/rasa data validate --fail-on-warnings
+	$(BIN)/python scripts/validate_data.py
 
 lint: venv ## ruff
 	$(BIN)/ruff check dvt_triage rasa_plugins actions tests scripts
@@ -60,8 +60,8 @@ lint: venv ## ruff
 test-unit: venv ## pytest without servers: criteria, answers, red flags, actions
 	$(BIN)/pytest -m "not e2e" -q
 
-test-stories: train ## conversation stories through `rasa test`
-	$(BIN)/rasa test core --model $(MODEL) --stories tests/test_stories.yml --fail-on-prediction-errors --out results/stories
+test-stories: train ## conversation stories through `rasa test` (NLU runs on every user line)
+	$(BIN)/rasa test core --e2e --model $(MODEL) --stories tests/test_stories.yml --fail-on-prediction-errors --out results/stories
 
 test-e2e: train ## start the servers on free ports and talk to them over REST
 	DVT_MODEL=$(MODEL) $(BIN)/pytest -m e2e -q

@@ -21,7 +21,7 @@ TOPICS: dict[str, str] = {
         r"ultra ?sound|doppler|duplex|scan(ned)?|imaging|venogra|diagnos|confirmed|"
         r"they (saw|found) (it|the clot|a clot)"
     ),
-    s.CLOT_SMALL_STABLE: r"\bsmall\b|\bstable\b|\btiny\b|\bminor\b|\blarge\b|\bbig\b|\bgrowing\b|\bextensive\b",
+    s.CLOT_SMALL_STABLE: r"(clot|it|dvt)('s| is| was) (\w+ )?(small|stable|tiny|minor|large|big|growing|extensive)|(small|stable|tiny|large|big) (clot|dvt)",
     s.ANTICOAGULANT_STARTED: (
         r"blood ?thinner|anti-?coagula|apixaban|eliquis|rivaroxaban|xarelto|warfarin|"
         r"coumadin|jantoven|heparin|enoxaparin|lovenox|dalteparin|fragmin|dabigatran|"
@@ -31,13 +31,13 @@ TOPICS: dict[str, str] = {
         r"follow[- ]?up|appointment|check[- ]?up|see (my|the|a) (doctor|gp|nurse|specialist)|"
         r"booked|scheduled|review|clinic visit|coming back"
     ),
-    s.SEVERE_SYMPTOMS: r"swell|swollen|pain|hurt|ache|aching|sore|tender|severe|mild|bad\b|agony|unbearable",
+    s.SEVERE_SYMPTOMS: r"swell|swollen|(leg|calf|thigh|ankle|foot|knee) (is |are )?(very |really |so )?(pain|hurt|ache|aching|sore|tender)|severe (pain|swelling)",
     s.RECURRENT_CLOTS: (
         r"clots? (twice|before|again|in the past|previously)|(had|have had|got) (a |another |other )?clots?|"
         r"recurr|previous (clot|dvt|pe)|dvt before|(second|third|2nd|3rd|another|first) (clot|dvt|one|time)|"
         r"clots? (\w+ )?(times|years ago)|more than one clot|several clots|many clots|history of (clots|dvt)"
     ),
-    s.HIGH_PE_RISK: r"pulmonary embol|\bpe\b|embolism|high[- ]risk|lungs?\b",
+    s.HIGH_PE_RISK: r"pulmonary embol|\bpe\b|embolism",
     s.CANCER: r"cancer|tumou?r|chemo|oncolog|lymphoma|leuka?emia|malignan|metasta|myeloma|radiotherapy|radiation",
     s.KIDNEY_DISEASE: r"kidney|renal|dialysis|nephr",
     s.HEART_DISEASE: (
@@ -53,6 +53,17 @@ TOPICS: dict[str, str] = {
         r"(can'?t|cannot|can not|unable to|not able to|not allowed to|shouldn'?t|can) take|tolerate"
     ),
 }
+
+# Words that answer the question being asked, but are too common to assign to it otherwise
+# ("pain" in "chest pain" is not an answer about leg pain).
+ASKED_TOPICS: dict[str, str] = {
+    s.SEVERE_SYMPTOMS: r"pain|hurt|ache|aching|sore|tender|severe|mild|bad\b|agony|unbearable|terrible|awful",
+    s.CLOT_SMALL_STABLE: r"\bsmall\b|\bstable\b|\btiny\b|\bminor\b|\blarge\b|\bbig\b|\bgrowing\b|\bextensive\b",
+    s.HIGH_PE_RISK: r"high[- ]risk|\blow[- ]risk|lungs?\b|\brisk\b",
+}
+# A clause that answers the first slot is not also an answer to the second
+# ("I had a bad bleed on warfarin" is about safety, not about having started it).
+SHADOWS = {s.BLOOD_THINNER_UNSAFE: s.ANTICOAGULANT_STARTED}
 
 # A clause whose answer is uncertain. Checked before negation ("not sure", "don't know").
 UNSURE_CUES = (
@@ -114,6 +125,7 @@ def _compile(pattern: str) -> re.Pattern[str]:
 
 
 _TOPICS = {slot: _compile(p) for slot, p in TOPICS.items()}
+_ASKED_TOPICS = {slot: _compile(p) for slot, p in ASKED_TOPICS.items()}
 _OVERRIDES = {slot: [(_compile(p), v) for p, v in rules] for slot, rules in OVERRIDES.items()}
 _UNSURE = _compile(UNSURE_CUES)
 _NEGATION = _compile(NEGATION_CUES)
@@ -178,17 +190,21 @@ def interpret(text: str, requested_slot: Optional[str] = None) -> dict[str, str]
         return answers
     if is_question(text):
         return answers
+    asked_topic = _ASKED_TOPICS.get(requested_slot) if requested_slot else None
     for clause in clauses(text):
-        for slot, topic in _TOPICS.items():
-            if slot == s.EMERGENCY_SCREEN and slot != requested_slot:
-                continue
-            if topic.search(clause):
-                answers[slot] = _polarity(slot, clause)
+        mentioned = {slot for slot, topic in _TOPICS.items() if topic.search(clause)}
+        if asked_topic and asked_topic.search(clause):
+            mentioned.add(requested_slot)
+        if requested_slot != s.EMERGENCY_SCREEN:
+            mentioned.discard(s.EMERGENCY_SCREEN)
+        for slot, shadowed in SHADOWS.items():
+            if slot in mentioned and shadowed != requested_slot:
+                mentioned.discard(shadowed)
+        for slot in mentioned:
+            answers[slot] = _polarity(slot, clause)
     if requested_slot and requested_slot not in answers:
         first = clauses(text)[0] if clauses(text) else ""
         value = generic_answer(first) or generic_answer(text)
         if value:
             answers[requested_slot] = value
-    # Words about one slot can echo another's topic ("pain" in "chest pain"):
-    # the question being asked wins for its own answer.
     return answers

@@ -1,0 +1,164 @@
+"""End to end: the action server and `rasa run` on free ports, talked to over REST as a
+patient would, checking what the patient reads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from dvt_triage import slots as s
+from tests.servers import Chat, start_actions, start_rasa
+
+pytestmark = pytest.mark.e2e
+
+EMERGENCY = "EMERGENCY: call 911"
+ANSWERS_HOME_CARE = {slot: "yes" if slot in s.CONDITIONS else "no" for slot in s.FORM_SLOTS}
+FIRST_QUESTION = "Are you having any of these right now"
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory) -> Iterator[dict]:
+    tmp: Path = tmp_path_factory.mktemp("e2e")
+    actions, actions_port = start_actions(tmp)
+    rasa, port = start_rasa(tmp, actions_port, tmp / "trackers.db")
+    yield {"chat": Chat(f"http://127.0.0.1:{port}"), "actions": actions, "tmp": tmp}
+    rasa.stop()
+    actions.stop()
+
+
+@pytest.fixture
+def chat(servers) -> Chat:
+    return servers["chat"]
+
+
+def joined(replies: list[str]) -> str:
+    return "\n".join(replies)
+
+
+def start_check(chat: Chat, user: str) -> None:
+    assert "Would you like to start the home-care check?" in joined(chat.send(user, "hi"))
+    assert FIRST_QUESTION in joined(chat.send(user, "yes"))
+
+
+def answer_all(chat: Chat, user: str, answers: dict[str, str]) -> str:
+    start_check(chat, user)
+    replies: list[str] = []
+    for slot in s.FORM_SLOTS:
+        replies = chat.send(user, answers[slot])
+    return joined(replies)
+
+
+def advance_to(chat: Chat, user: str, slot: str) -> None:
+    """Answer every question before `slot` so that `slot` is the one being asked."""
+    start_check(chat, user)
+    for earlier in s.FORM_SLOTS[: s.FORM_SLOTS.index(slot)]:
+        chat.send(user, ANSWERS_HOME_CARE[earlier])
+
+
+def test_greeting_says_what_the_assistant_does_and_does_not_do(chat):
+    text = joined(chat.send("greet", "hello"))
+    assert "can't diagnose" in text and "physician" in text and "911" in text
+
+
+def test_home_care_possible_leaves_the_decision_to_the_physician(chat):
+    text = answer_all(chat, "home", ANSWERS_HOME_CARE)
+    assert "may be a candidate for doctor-supervised home care" in text
+    assert "only your physician can decide" in text
+    assert "Compression stockings" in text and "vitamin K" in text and "do not replace medical care" in text
+    assert "Warning signs" in text and "925-477-3030" in text and "insurance" in text
+    assert "- Cancer: no" in text
+
+
+def test_not_home_care_explains_each_reason(chat):
+    answers = {**ANSWERS_HOME_CARE, s.CANCER: "yes, I'm on chemo", s.KIDNEY_DISEASE: "I'm on dialysis"}
+    text = answer_all(chat, "excluded", answers)
+    assert "home management of a blood clot is not appropriate for you" in text
+    assert "You have cancer." in text and "You have kidney disease." in text
+    assert "closer monitoring or hospital-based care" in text
+    assert "925-477-3030" in text
+
+
+def test_needs_evaluation_explains_why_an_ultrasound_comes_first(chat):
+    answers = {**ANSWERS_HOME_CARE, s.DIAGNOSIS_CONFIRMED: "no, not yet", s.HEART_DISEASE: "not sure"}
+    text = answer_all(chat, "evaluate", answers)
+    assert "you need a medical evaluation" in text and "ultrasound" in text
+    assert "The clot has not been confirmed with imaging yet" in text
+    assert "Whether you have heart disease." in text
+
+
+def test_natural_answers_why_and_a_question_mid_form(chat):
+    user = "natural"
+    start_check(chat, user)
+    assert "confirmed the clot" in joined(chat.send(user, "no chest pain"))
+    why = joined(chat.send(user, "why do you ask?"))
+    assert "should never be self-diagnosed" in why and "confirmed the clot" in why
+    faq = joined(chat.send(user, "should I wear compression stockings?"))
+    assert "properly fitted and prescribed" in faq and "confirmed the clot" in faq
+    unclear = joined(chat.send(user, "banana"))
+    assert "didn't understand" in unclear and "confirmed the clot" in unclear
+    assert "small and stable" in joined(chat.send(user, "yes, the ultrasound confirmed it"))
+    # one message answering several questions skips them all
+    chat.send(user, "yes")  # small and stable
+    chat.send(user, "I started apixaban yesterday")
+    chat.send(user, "yes")  # follow-up
+    chat.send(user, "the swelling is mild")
+    reply = joined(chat.send(user, "this is my first clot, no PE risk, no cancer, my kidneys are fine"))
+    assert "heart disease" in reply
+
+
+def test_emergency_in_the_first_message_and_after_it(chat):
+    assert EMERGENCY in joined(chat.send("first", "i cant breathe"))
+    again = chat.send("first", "what is a DVT?")
+    assert EMERGENCY in again[0]
+    restarted = joined(chat.send("first", "start over"))
+    assert "start over" in restarted.lower() and "Would you like to start the home-care check?" in restarted
+
+
+def test_no_chest_pain_answering_the_screen_is_not_an_emergency(chat):
+    start_check(chat, "screen-no")
+    reply = joined(chat.send("screen-no", "No chest pain"))
+    assert EMERGENCY not in reply and "confirmed the clot" in reply
+
+
+def test_a_family_mention_is_checked_not_dropped(chat):
+    user = "family"
+    start_check(chat, user)
+    chat.send(user, "no")
+    asked = joined(chat.send(user, "my mom had chest pain"))
+    assert "right now?" in asked and EMERGENCY not in asked
+    resumed = joined(chat.send(user, "no"))
+    assert "call 911" in resumed and "confirmed the clot" in resumed
+
+
+def test_emergency_after_the_outcome_and_after_a_question(chat):
+    answer_all(chat, "after", ANSWERS_HOME_CARE)
+    assert EMERGENCY in chat.send("after", "now my chest feels tight")[0]
+    chat.send("question", "what is a DVT?")
+    assert EMERGENCY in chat.send("question", "short of breth")[0]
+
+
+@pytest.mark.parametrize("slot", s.FORM_SLOTS)
+def test_emergency_while_any_question_is_asked(chat, slot):
+    user = f"mid-{slot}"
+    advance_to(chat, user, slot)
+    replies = chat.send(user, "no, but my chest hurts")
+    assert EMERGENCY in replies[0]
+    assert EMERGENCY in chat.send(user, "ok")[0]
+
+
+def test_red_flags_work_with_the_action_server_stopped(servers):
+    """Last in this module: it stops the action server."""
+    chat: Chat = servers["chat"]
+    for slot in s.FORM_SLOTS:
+        advance_to(chat, f"down-{slot}", slot)
+    chat.send("down-question", "how do I book an appointment?")
+    answer_all(chat, "down-outcome", ANSWERS_HOME_CARE)
+    servers["actions"].stop()
+
+    assert EMERGENCY in chat.send("down-first", "I'm coughing up blood")[0]
+    assert EMERGENCY in chat.send("down-question", "I just passed out")[0]
+    assert EMERGENCY in chat.send("down-outcome", "my heart is racing")[0]
+    for slot in s.FORM_SLOTS:
+        assert EMERGENCY in chat.send(f"down-{slot}", "can't catch my breath")[0], slot
