@@ -18,9 +18,13 @@ TRAINING_INPUTS := config.yml domain.yml requirements.lock $(shell find data ras
 MODEL_HASH = $(shell cat $(TRAINING_INPUTS) | sha256sum | cut -c1-12)
 MODEL = models/dvt-$(MODEL_HASH).tar.gz
 
+# Each feature area adds its own targets in mk/*.mk; TEST_TARGETS collects what `make test` runs.
+TEST_TARGETS :=
+-include mk/*.mk
+
 .PHONY: help venv train run shell actions test test-unit test-stories test-e2e validate lint clean
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -66,7 +70,7 @@ test-stories: train ## conversation stories through `rasa test` (NLU runs on eve
 test-e2e: train ## start the servers on free ports and talk to them over REST
 	DVT_MODEL=$(MODEL) $(BIN)/pytest -m e2e -q
 
-test: validate lint test-unit test-stories test-e2e ## everything CI runs
+test: validate lint test-unit test-stories test-e2e $(TEST_TARGETS) ## everything CI runs
 
 clean: ## remove trained models, results and the local tracker database
 	rm -rf models results trackers.db
