@@ -8,7 +8,9 @@ It outranks every other policy, including an active form's happy path, so that:
   person explicitly starts over;
 - a mention that is not clearly current (someone else's, hypothetical, past) is never
   dropped: the assistant asks whether it is happening right now;
-- "stop" ends the check and "start over" starts afresh.
+- "stop" ends the check and "start over" starts afresh;
+- when the action server is down, slow or erroring, the patient is told to call the clinic
+  instead of getting silence, and the check goes on once it is back.
 It needs neither the action server nor any ML confidence.
 """
 
@@ -23,12 +25,13 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActiveLoop, Event, Restarted, SlotSet
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, Event, Restarted, SlotSet
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from dvt_triage import answers
 from dvt_triage import slots as s
+from rasa_plugins import action_server_timeout
 
 UTTER_EMERGENCY = "utter_emergency"
 UTTER_ASK_RED_FLAG_NOW = "utter_ask_red_flag_now"
@@ -36,11 +39,15 @@ UTTER_RED_FLAG_CLEARED = "utter_red_flag_cleared"
 UTTER_STOPPED = "utter_stopped"
 UTTER_GREET = "utter_greet"
 UTTER_RESTART = "utter_restart"
+UTTER_UNAVAILABLE = "utter_assessment_unavailable"
 RED_FLAG_CHECK = "red_flag_check"
+# Custom actions that always return events when they succeed: an ActionExecuted with
+# nothing after it means the action server failed (down, timed out, or erroring).
+CUSTOM_ACTIONS = {s.ASSESSMENT_FORM, "action_assess_home_care"}
 ASKED = "asked"
 
 # Actions after which the only sensible next step is to listen.
-LISTEN_AFTER = {UTTER_EMERGENCY, UTTER_ASK_RED_FLAG_NOW, UTTER_STOPPED, UTTER_GREET}
+LISTEN_AFTER = {UTTER_EMERGENCY, UTTER_ASK_RED_FLAG_NOW, UTTER_STOPPED, UTTER_GREET, UTTER_UNAVAILABLE}
 
 
 @DefaultV1Recipe.register(
@@ -48,6 +55,10 @@ LISTEN_AFTER = {UTTER_EMERGENCY, UTTER_ASK_RED_FLAG_NOW, UTTER_STOPPED, UTTER_GR
 )
 class TriageOverridePolicy(Policy):
     """Safety overrides that win over forms, rules and ML predictions."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        action_server_timeout.configure()
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
@@ -83,6 +94,11 @@ class TriageOverridePolicy(Policy):
         **kwargs: Any,
     ) -> PolicyPrediction:
         last_action = tracker.latest_action_name
+        if self._custom_action_failed(tracker):
+            requested = tracker.get_slot(s.REQUESTED_SLOT)
+            # Drop the unvalidated raw reply; the form asks the question again once it can.
+            events = [SlotSet(requested, None)] if tracker.active_loop_name and requested else []
+            return self._predict(UTTER_UNAVAILABLE, domain, events)
         if last_action == ACTION_LISTEN_NAME and tracker.latest_message:
             return self._after_user_message(tracker, domain)
         if last_action in LISTEN_AFTER:
@@ -115,6 +131,11 @@ class TriageOverridePolicy(Policy):
         if intent == s.INTENT_STOP:
             return self._predict(UTTER_STOPPED, domain, self._end_assessment(tracker, None, reset=True))
         return self._abstain(domain)
+
+    @staticmethod
+    def _custom_action_failed(tracker: DialogueStateTracker) -> bool:
+        last = tracker.events[-1] if tracker.events else None
+        return isinstance(last, ActionExecuted) and last.action_name in CUSTOM_ACTIONS
 
     @staticmethod
     def _not_a_clear_no(text: str) -> bool:

@@ -23,9 +23,10 @@ def servers(tmp_path_factory) -> Iterator[dict]:
     tmp: Path = tmp_path_factory.mktemp("e2e")
     actions, actions_port = start_actions(tmp)
     rasa, port = start_rasa(tmp, actions_port, tmp / "trackers.db")
-    yield {"chat": Chat(f"http://127.0.0.1:{port}"), "actions": actions, "tmp": tmp}
+    state = {"chat": Chat(f"http://127.0.0.1:{port}"), "actions": actions, "tmp": tmp, "actions_port": actions_port}
+    yield state
     rasa.stop()
-    actions.stop()
+    state["actions"].stop()
 
 
 @pytest.fixture
@@ -153,6 +154,7 @@ def test_red_flags_work_with_the_action_server_stopped(servers):
     chat: Chat = servers["chat"]
     for slot in s.FORM_SLOTS:
         advance_to(chat, f"down-{slot}", slot)
+    advance_to(chat, "degrade-mid", s.CANCER)
     chat.send("down-question", "how do I book an appointment?")
     answer_all(chat, "down-outcome", ANSWERS_HOME_CARE)
     servers["actions"].stop()
@@ -162,3 +164,18 @@ def test_red_flags_work_with_the_action_server_stopped(servers):
     assert EMERGENCY in chat.send("down-outcome", "my heart is racing")[0]
     for slot in s.FORM_SLOTS:
         assert EMERGENCY in chat.send(f"down-{slot}", "can't catch my breath")[0], slot
+
+
+def test_without_the_action_server_the_check_degrades_then_resumes(servers):
+    """Runs after the action server was stopped by the test above."""
+    chat: Chat = servers["chat"]
+    user = "degrade"
+    chat.send(user, "hi")
+    down = joined(chat.send(user, "yes"))
+    assert "can't finish the check right now" in down and "925-477-3030" in down
+    assert "can't finish the check right now" in joined(chat.send("degrade-mid", "no"))
+    servers["actions"], _ = start_actions(servers["tmp"], servers["actions_port"])
+    # mid-assessment, the answer is taken again once the action server is back
+    assert "kidney disease" in joined(chat.send("degrade-mid", "no"))
+    assert FIRST_QUESTION in joined(chat.send(user, "start the check"))
+    assert "confirmed the clot" in joined(chat.send(user, "no"))
