@@ -38,6 +38,10 @@ HISTORICAL = "historical"
 CONDITION = "condition"
 
 SENTENCE_ENDS = {".", "!", "?", ";", "\n"}
+# A sign used as a heading, answered after it: "chest pain: none", "breathlessness - no",
+# "chest pain? no".
+HEADING_MARKS = {":", "-", "?"}
+NOT_SIGN_PREFIX = "not_sign:"
 QUESTION_STARTS = {"is", "are", "does", "do", "can", "could", "should", "would", "will", "what", "how", "when", "why", "which"}
 
 
@@ -95,12 +99,16 @@ class RedFlagDetector:
         self.matcher = Matcher(self.nlp.vocab)
         for sign, patterns in lexicon["signs"].items():
             self.matcher.add(sign, [[_token_pattern(str(t), stops) for t in p] for p in patterns])
+        for sign, patterns in (lexicon.get("not_signs") or {}).items():
+            rules = [[_token_pattern(str(t), stops) for t in p] for p in patterns]
+            self.matcher.add(NOT_SIGN_PREFIX + sign, rules)
         self.context_only = set(lexicon.get("context_only_signs", []))
         ctx = lexicon["context"]
         self.negation_before = _phrase_regex(ctx["negation_before"])
         self.negation_after = _phrase_regex(ctx["negation_after"])
         self.negation_inside = _phrase_regex(ctx["negation_inside"])
         self.negation_scope = int(ctx["negation_scope"])
+        self.answer_denials = {str(w) for w in ctx["answer_denials"]}
         self.returned = _phrase_regex(ctx["returned"])
         self.returned_after_break = {str(w) for w in ctx["returned_after_break"]}
         self.breaks = {str(w) for w in ctx["breaks"]}
@@ -137,10 +145,20 @@ class RedFlagDetector:
 
     def _classify(self, doc: Doc) -> RedFlagResult:
         spans = []
+        not_signs = []
         for match_id, start, end in self.matcher(doc):
             sign = self.nlp.vocab.strings[match_id]
-            # keep the longest match for overlapping mentions of one sign
-            spans.append((start, end, sign))
+            if sign.startswith(NOT_SIGN_PREFIX):
+                not_signs.append((start, end, sign[len(NOT_SIGN_PREFIX) :]))
+            else:
+                spans.append((start, end, sign))
+        # "out of breath mints", "a faint bruise": the words are there, the sign is not
+        spans = [
+            (start, end, sign)
+            for start, end, sign in spans
+            if not any(s == sign and start < n_end and n_start < end for n_start, n_end, s in not_signs)
+        ]
+        # keep the longest match for overlapping mentions of one sign
         spans.sort(key=lambda m: (m[0], -(m[1] - m[0])))
         findings: list[Finding] = []
         covered_until = -1
@@ -232,11 +250,17 @@ class RedFlagDetector:
         if self.negation_inside.search(doc[start:end].text):
             return True
         after = doc[end:c_right].text.strip()
-        if not after and end < len(doc) and doc[end].text in {":", "-"}:
-            # "chest pain: none", "breathlessness - gone"
-            _, right = self._bounds(doc, end + 1, end + 1, SENTENCE_ENDS | self.terminators)
-            after = doc[end + 1 : right].text.strip()
-        return bool(self.negation_after.match(after))
+        if after:
+            return bool(self.negation_after.match(after))
+        # "chest pain: none", "breathlessness - gone", "chest pain?? no"
+        answer = end
+        while answer < len(doc) and doc[answer].text in HEADING_MARKS:
+            answer += 1
+        if answer == end or answer == len(doc):
+            return False
+        _, right = self._bounds(doc, answer, answer, SENTENCE_ENDS | self.terminators)
+        after = doc[answer:right].text.strip()
+        return bool(self.negation_after.match(after)) or after in self.answer_denials
 
     def _context(self, doc: Doc, start: int, end: int, sign: str) -> tuple[str, Optional[str]]:
         s_left, s_right = self._bounds(doc, start, end, SENTENCE_ENDS)

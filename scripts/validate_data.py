@@ -1,5 +1,6 @@
 """`rasa data validate`, failing on every warning except responses that Rasa cannot see
-being used: those the form asks with (utter_ask_<slot>), and those the custom actions send.
+being used: those the form asks with (utter_ask_<slot>), those the custom actions send, and
+those the SMS channel sends itself.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from actions.actions import outcome_responses  # noqa: E402
 from dvt_triage import slots as s  # noqa: E402
 from dvt_triage.criteria import Assessment  # noqa: E402
 from rasa_plugins import override_policy  # noqa: E402
+from rasa_plugins.channels import sms_text  # noqa: E402
 
 
 def responses_used_outside_stories() -> set[str]:
@@ -28,6 +30,7 @@ def responses_used_outside_stories() -> set[str]:
         used |= set(outcome_responses(Assessment(level, s.EXCLUSIONS, s.CONDITIONS, s.ASSESSMENT_SLOTS)))
     used |= {f"utter_{i}" for i in domain["intents"] if i.startswith("faq_")}
     used |= {getattr(override_policy, n) for n in dir(override_policy) if n.startswith("UTTER_")}
+    used |= set(sms_text.CHANNEL_RESPONSES)  # the SMS channel's own replies (STOP, HELP, ...)
     return used
 
 

@@ -77,7 +77,17 @@ def start_actions(tmp: Path, port: Optional[int] = None) -> tuple[Server, int]:
     return server, port
 
 
-def start_rasa(tmp: Path, actions_port: int, db: Path, port: Optional[int] = None) -> tuple[Server, int]:
+def start_rasa(
+    tmp: Path,
+    actions_port: int,
+    db: Path,
+    port: Optional[int] = None,
+    credentials: Path = ROOT / "credentials.yml",
+    extra_env: Optional[dict[str, str]] = None,
+    cors: tuple[str, ...] = (),
+) -> tuple[Server, int]:
+    """`credentials` and `extra_env` let a channel's tests add that channel (e.g. SMS);
+    `cors` lists the web origins allowed to call it (`rasa run --cors`, the chat widget page)."""
     port = port or free_port()
     env = {
         **os.environ,
@@ -85,11 +95,13 @@ def start_rasa(tmp: Path, actions_port: int, db: Path, port: Optional[int] = Non
         "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{actions_port}/webhook",
         "TRACKER_DB": str(db),
         "TF_CPP_MIN_LOG_LEVEL": "3",
+        **(extra_env or {}),
     }
     server = Server(
         [
             str(BIN / "rasa"), "run", "--model", str(latest_model()), "--port", str(port),
-            "--endpoints", "endpoints.yml", "--credentials", "credentials.yml", "--interface", "127.0.0.1",
+            "--endpoints", "endpoints.yml", "--credentials", str(credentials), "--interface", "127.0.0.1",
+            *(["--cors", *cors] if cors else []),
         ],
         env,
         tmp / f"rasa-{port}.log",

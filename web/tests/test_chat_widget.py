@@ -1,0 +1,194 @@
+"""The clinic page in a real browser: Debian's chromium driven by Playwright, the rasa-webchat
+widget talking to `rasa run` over socket.io with session persistence, as a patient meets it.
+
+Run by `make test-web` (part of `make test`); screenshots go to results/screenshots/.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+import yaml
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from dvt_triage import slots as s
+from tests.servers import ROOT, BIN, Server, free_port, start_actions, start_rasa, wait_until
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+SCREENSHOTS = ROOT / "results" / "screenshots"
+REPLY_TIMEOUT_MS = 90_000  # the CPU is shared with other test runs
+
+RESPONSES = yaml.safe_load((ROOT / "domain.yml").read_text())["responses"]
+EMERGENCY = "EMERGENCY: call 911"
+EMERGENCY_RED = "rgb(176, 0, 32)"  # web/public/chat-widget.css
+
+
+def say(response: str) -> str:
+    """The start of a response's default wording, as the widget shows it (no markdown)."""
+    return RESPONSES[response][0]["text"][:60]
+
+
+@dataclass
+class Site:
+    page_url: str
+    rasa_url: str
+
+
+@dataclass
+class Visit:
+    """One patient's browser tab, with what it requested and any script it was made to run."""
+
+    page: Page
+    requests: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Iterator[Site]:
+    tmp: Path = tmp_path_factory.mktemp("web")
+    actions, actions_port = start_actions(tmp)
+    web_port = free_port()
+    page_url = f"http://127.0.0.1:{web_port}"
+    rasa, rasa_port = start_rasa(tmp, actions_port, tmp / "trackers.db", cors=(page_url,))
+    rasa_url = f"http://127.0.0.1:{rasa_port}"
+    page_server = Server(
+        [str(BIN / "python"), "web/server.py", "--port", str(web_port), "--socket-url", rasa_url],
+        {"PATH": str(BIN)},
+        tmp / f"web-{web_port}.log",
+    )
+    try:
+        wait_until(f"{page_url}/", 60, page_server.proc, page_server.log)
+        yield Site(page_url, rasa_url)
+    finally:
+        page_server.stop()
+        rasa.stop()
+        actions.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def visit(browser: Browser, site: Site) -> Iterator[Visit]:
+    """A fresh tab (new browser storage, so a new conversation) with the chat open."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(REPLY_TIMEOUT_MS)
+    page = context.new_page()
+    v = Visit(page)
+    context.on("request", lambda request: v.requests.append(request.url))
+    page.on("dialog", lambda dialog: (v.dialogs.append(dialog.message), dialog.dismiss()))
+    page.on("pageerror", lambda error: v.errors.append(str(error)))
+    page.goto(f"{site.page_url}/")
+    page.click(".rw-launcher")
+    bot_says(page, say("utter_greet"))
+    yield v
+    context.close()
+
+
+def bot_says(page: Page, text: str) -> None:
+    page.locator(".rw-response", has_text=text).last.wait_for()
+
+
+def click_reply(page: Page, title: str) -> None:
+    """Click a quick-reply button of the latest bot message, by its exact title."""
+    page.locator(".rw-replies").last.get_by_text(title, exact=True).click()
+
+
+def type_message(page: Page, text: str) -> None:
+    page.fill(".rw-new-message", text)
+    page.press(".rw-new-message", "Enter")
+
+
+def user_bubbles(page: Page) -> list[str]:
+    return page.locator(".rw-client").all_inner_texts()
+
+
+def screenshot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / name))
+
+
+def assert_only_first_party(visit: Visit, site: Site) -> None:
+    """No CDN, font or tracker: the page, the bundle and the socket come from our servers."""
+    others = [u for u in visit.requests if not u.startswith((site.page_url, site.rasa_url, "data:"))]
+    assert others == []
+
+
+# A path to "needs a medical evaluation" with every button kind: "not sure" about kidney disease.
+ANSWERS = {slot: "Yes" if slot in s.CONDITIONS else "No" for slot in s.FORM_SLOTS}
+ANSWERS[s.EMERGENCY_SCREEN] = "No"
+ANSWERS[s.FORM_SLOTS[-4]] = "Not sure"
+
+
+def test_quick_replies_lead_to_an_outcome_and_a_reload_keeps_the_conversation(visit, site):
+    page = visit.page
+    click_reply(page, "Start the check")
+    for slot in s.FORM_SLOTS:
+        bot_says(page, say(f"utter_ask_{slot}"))
+        assert page.locator(".rw-replies").last.locator(".rw-reply").all_inner_texts() == [
+            "Yes", "No", "Not sure"
+        ]
+        if slot == s.EMERGENCY_SCREEN:
+            screenshot(page, "widget-quick-replies.png")
+        click_reply(page, ANSWERS[slot])
+    bot_says(page, say("utter_outcome_needs_evaluation"))
+    page.wait_for_timeout(1500)  # let the last bubbles of the outcome render for the screenshot
+    screenshot(page, "widget-outcome.png")
+    before = user_bubbles(page)
+    assert before == ["Start the check"] + [ANSWERS[slot] for slot in s.FORM_SLOTS]
+
+    page.reload()
+    bot_says(page, say("utter_outcome_needs_evaluation"))
+    assert user_bubbles(page) == before
+    # The reloaded page rejoined its session on the server: the bot still answers it.
+    type_message(page, "what is a DVT?")
+    bot_says(page, say("utter_faq_what_is_dvt"))
+    screenshot(page, "widget-after-reload.png")
+    assert_only_first_party(visit, site)
+    assert visit.errors == []
+
+
+def test_the_emergency_instruction_stands_out_with_a_tap_to_call_link(visit, site):
+    page = visit.page
+    type_message(page, "I can't breathe")
+    emergency = page.locator(".rw-response", has_text=EMERGENCY).last
+    emergency.wait_for()
+    assert "Do not drive yourself" in emergency.inner_text()
+    assert emergency.locator('a[href="tel:911"]').count() == 1
+    greeting = page.locator(".rw-response", has_text=say("utter_greet")).first
+    assert emergency.evaluate("e => getComputedStyle(e).backgroundColor") == EMERGENCY_RED
+    assert greeting.evaluate("e => getComputedStyle(e).backgroundColor") != EMERGENCY_RED
+    page.wait_for_timeout(500)
+    screenshot(page, "widget-emergency.png")
+    assert_only_first_party(visit, site)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["<img src=x onerror=alert(1)>", "<script>alert(2)</script>", "**bold** [link](javascript:alert(3))"],
+)
+def test_what_a_user_types_shows_as_text_and_never_runs(visit, site, typed):
+    page = visit.page
+    type_message(page, typed)
+    assert page.locator(".rw-client").last.inner_text() == typed
+    # The bot has answered it (so it went through the whole round trip), and nothing ran.
+    page.locator(".rw-response").nth(1).wait_for()
+    page.wait_for_timeout(1000)
+    messages = page.locator(".rw-messages-container")
+    assert messages.locator("img, script, strong, a").count() == 0
+    assert visit.dialogs == [] and visit.errors == []
+    screenshot(page, f"widget-escaping-{re.sub(r'[^a-z]+', '-', typed.lower()).strip('-')[:20]}.png")
