@@ -6,6 +6,7 @@ BIN := $(VENV)/bin
 export PYTHONPATH := $(CURDIR)
 export TF_CPP_MIN_LOG_LEVEL := 3
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export PYTHONWARNINGS := ignore::DeprecationWarning,ignore::PendingDeprecationWarning
 
 RASA_PORT ?= 5005
 ACTIONS_PORT ?= 5055

@@ -1,20 +1,22 @@
 # SMS through Twilio (issue 4): rasa_plugins/channels/sms.py, configured by credentials.sms.yml.
 # Its tests run inside `make test-unit` and `make test-e2e` (tests/test_sms_*.py, the e2e ones
 # marked e2e), so they are not added to TEST_TARGETS a second time.
-.PHONY: run-sms test-sms
+.PHONY: run-sms sms-settings test-sms
 
 SMS_REQUIRED := TWILIO_ACCOUNT_SID TWILIO_AUTH_TOKEN TWILIO_NUMBER SMS_WEBHOOK_URL
 
 run-sms: export SMS_VALIDATE_SIGNATURE ?= true
 run-sms: export SMS_DB ?= $(dir $(TRACKER_DB))sms.db
 run-sms: export TWILIO_API_BASE_URL ?= https://api.twilio.com
-run-sms: train ## `make run` plus the SMS channel; needs TWILIO_ACCOUNT_SID/AUTH_TOKEN/NUMBER, SMS_WEBHOOK_URL
-	@for v in $(SMS_REQUIRED); do test -n "$${!v:-}" || { \
-	  echo "run-sms: set $$v (see README, \"SMS (Twilio)\")"; exit 1; }; done
+run-sms: sms-settings train ## `make run` plus the SMS channel; needs TWILIO_ACCOUNT_SID/AUTH_TOKEN/NUMBER, SMS_WEBHOOK_URL
 	@creds=$$(mktemp /tmp/dvt-credentials.XXXXXX); trap 'rm -f $$creds' EXIT; \
 	{ cat credentials.yml; echo; cat credentials.sms.yml; } > $$creds; \
 	echo "  SMS: Twilio posts to $$SMS_WEBHOOK_URL (signature check: $$SMS_VALIDATE_SIGNATURE, opt-outs: $$SMS_DB)"; \
 	CREDENTIALS=$$creds scripts/serve.sh $(MODEL) $(RASA_PORT) $(ACTIONS_PORT)
+
+sms-settings: # fail before training when a required SMS setting is missing
+	@for v in $(SMS_REQUIRED); do test -n "$${!v:-}" || { \
+	  echo "run-sms: set $$v (see README, \"SMS (Twilio)\")"; exit 1; }; done
 
 test-sms: train ## only the SMS tests: rules, store, channel settings, and end to end with a fake Twilio
 	DVT_MODEL=$(MODEL) $(BIN)/pytest -q tests/test_sms_text.py tests/test_sms_store.py tests/test_sms_channel.py tests/test_e2e_sms.py

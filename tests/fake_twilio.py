@@ -94,7 +94,9 @@ class FakeTwilio:
         with self._lock:
             if self.fail_next:
                 status = self.fail_next.pop(0)
-                return web.json_response({"code": 20500, "message": "Internal error", "status": status}, status=status)
+                return web.json_response(
+                    {"code": 20500, "message": "Internal error", "status": status}, status=status
+                )
             if message.to in self.blocked:
                 return web.json_response(
                     {"code": 21610, "message": "Attempt to send to unsubscribed recipient", "status": 400},

@@ -51,7 +51,9 @@ class Phone:
     def post(self, params: dict, headers: dict) -> list[str]:
         fake: FakeTwilio = self.env["fake"]
         before = len(fake.to(self.number))
-        r = requests.post(f"{self.env['base']}/webhooks/sms/webhook", data=params, headers=headers, timeout=180)
+        r = requests.post(
+            f"{self.env['base']}/webhooks/sms/webhook", data=params, headers=headers, timeout=180
+        )
         self.status = r.status_code
         self.content_type = r.headers.get("Content-Type", "")
         received = fake.to(self.number)[before:]
@@ -61,14 +63,23 @@ class Phone:
 
     def params(self, body: str, num_media: int = 0) -> dict:
         params = {
-            "ToCountry": "US", "SmsMessageSid": f"SM{uuid.uuid4().hex}", "NumMedia": str(num_media),
-            "MessageSid": f"SM{uuid.uuid4().hex}", "AccountSid": SID, "From": self.number,
-            "To": TWILIO_NUMBER, "Body": body, "NumSegments": "1", "SmsStatus": "received",
+            "ToCountry": "US",
+            "SmsMessageSid": f"SM{uuid.uuid4().hex}",
+            "NumMedia": str(num_media),
+            "MessageSid": f"SM{uuid.uuid4().hex}",
+            "AccountSid": SID,
+            "From": self.number,
+            "To": TWILIO_NUMBER,
+            "Body": body,
+            "NumSegments": "1",
+            "SmsStatus": "received",
             "ApiVersion": "2010-04-01",
         }
         for i in range(num_media):
             params[f"MediaContentType{i}"] = "image/jpeg"
-            params[f"MediaUrl{i}"] = f"https://api.twilio.com/2010-04-01/Accounts/{SID}/Messages/x/Media/ME{i}"
+            params[f"MediaUrl{i}"] = (
+                f"https://api.twilio.com/2010-04-01/Accounts/{SID}/Messages/x/Media/ME{i}"
+            )
         return params
 
     def text(self, body: str, num_media: int = 0) -> list[str]:
@@ -88,10 +99,16 @@ def sms(tmp_path_factory) -> Iterator[dict]:
     tmp: Path = tmp_path_factory.mktemp("e2e-sms")
     fake = FakeTwilio(SID, TOKEN).start()
     credentials = tmp / "credentials.all.yml"  # what `make run-sms` builds
-    credentials.write_text((ROOT / "credentials.yml").read_text() + "\n" + (ROOT / "credentials.sms.yml").read_text())
+    credentials.write_text(
+        (ROOT / "credentials.yml").read_text() + "\n" + (ROOT / "credentials.sms.yml").read_text()
+    )
     env = {
-        "TWILIO_ACCOUNT_SID": SID, "TWILIO_AUTH_TOKEN": TOKEN, "TWILIO_NUMBER": TWILIO_NUMBER,
-        "SMS_WEBHOOK_URL": PUBLIC_URL, "SMS_VALIDATE_SIGNATURE": "true", "SMS_DB": str(tmp / "sms.db"),
+        "TWILIO_ACCOUNT_SID": SID,
+        "TWILIO_AUTH_TOKEN": TOKEN,
+        "TWILIO_NUMBER": TWILIO_NUMBER,
+        "SMS_WEBHOOK_URL": PUBLIC_URL,
+        "SMS_VALIDATE_SIGNATURE": "true",
+        "SMS_DB": str(tmp / "sms.db"),
         "TWILIO_API_BASE_URL": fake.base_url,
     }
     actions, actions_port = start_actions(tmp)
@@ -195,8 +212,8 @@ def test_stop_confirms_once_then_nothing_until_start(sms):
 
 
 @pytest.mark.parametrize(
-    "opt_out, opt_in", [("STOPALL", "UNSTOP"), ("unsubscribe", "YES"), ("Cancel", "start"), ("END", "Yes"),
-                        ("quit", "START")]
+    "opt_out, opt_in",
+    [("STOPALL", "UNSTOP"), ("unsubscribe", "YES"), ("Cancel", "start"), ("END", "Yes"), ("quit", "START")],
 )
 def test_every_opt_out_and_opt_in_word(sms, opt_out, opt_in):
     phone = Phone(sms)
@@ -242,7 +259,10 @@ def test_requests_not_signed_by_twilio_get_403_and_send_nothing(sms):
     assert phone.post(params, {"X-Twilio-Signature": internal}) == [] and phone.status == 403
     # a valid signature over a different body
     signature = RequestValidator(TOKEN).compute_signature(PUBLIC_URL, params)
-    assert phone.post({**params, "Body": "STOP"}, {"X-Twilio-Signature": signature}) == [] and phone.status == 403
+    assert (
+        phone.post({**params, "Body": "STOP"}, {"X-Twilio-Signature": signature}) == []
+        and phone.status == 403
+    )
     assert phone.post(params, {"X-Twilio-Signature": signature}) and phone.status == 200
 
 

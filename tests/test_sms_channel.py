@@ -18,13 +18,21 @@ RESPONSES = yaml.safe_load((ROOT / "domain.yml").read_text())["responses"]
 EMERGENCY_SMS = next(v["text"] for v in RESPONSES["utter_emergency"] if v.get("channel") == "sms")
 SID, TOKEN, NUMBER = "AC" + "0" * 32, "secret-token", "+15005550006"
 PHONE = "+15550003333"
-BASE = {"account_sid": SID, "auth_token": TOKEN, "twilio_number": NUMBER,
-        "webhook_url": "https://sms.example.org/webhooks/sms/webhook"}
-YES_NO_UNSURE = [{"title": "Yes", "payload": "yes"}, {"title": "No", "payload": "no"},
-                 {"title": "Not sure", "payload": "not sure"}]
+BASE = {
+    "account_sid": SID,
+    "auth_token": TOKEN,
+    "twilio_number": NUMBER,
+    "webhook_url": "https://sms.example.org/webhooks/sms/webhook",
+}
+YES_NO_UNSURE = [
+    {"title": "Yes", "payload": "yes"},
+    {"title": "No", "payload": "no"},
+    {"title": "Not sure", "payload": "not sure"},
+]
 
 
 # --- settings ------------------------------------------------------------------------------
+
 
 def test_settings_defaults_signature_on_store_next_to_the_tracker_db_real_twilio(tmp_path):
     creds = {**BASE, "validate_signature": "", "opt_out_db": "", "twilio_api_base_url": ""}
@@ -35,8 +43,12 @@ def test_settings_defaults_signature_on_store_next_to_the_tracker_db_real_twilio
 
 
 def test_settings_take_explicit_values(tmp_path):
-    creds = {**BASE, "validate_signature": "true", "opt_out_db": str(tmp_path / "x.db"),
-             "twilio_api_base_url": "http://127.0.0.1:9/"}
+    creds = {
+        **BASE,
+        "validate_signature": "true",
+        "opt_out_db": str(tmp_path / "x.db"),
+        "twilio_api_base_url": "http://127.0.0.1:9/",
+    }
     settings = SMSSettings.from_credentials(creds, {})
     assert settings.store_path == tmp_path / "x.db" and settings.api_base_url == "http://127.0.0.1:9"
 
@@ -69,6 +81,7 @@ def test_a_mistyped_flag_is_an_error_not_a_silent_off():
 
 
 # --- sending -------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def fake() -> Iterator[FakeTwilio]:
@@ -130,6 +143,7 @@ async def test_twilio_refusing_an_opted_out_number_is_recorded_and_stops_the_tur
 
 # --- one turn as text messages ----------------------------------------------------------------
 
+
 async def test_the_emergency_goes_out_at_once_first_and_alone(fake, store):
     client = messages_for(fake, store)
     out = TwilioSMSOutput(client)
@@ -139,7 +153,10 @@ async def test_the_emergency_goes_out_at_once_first_and_alone(fake, store):
     await out.send_response(PHONE, {"text": "Do you have cancer?", "buttons": YES_NO_UNSURE})
     await out.flush(PHONE)
     await client.close()
-    assert fake.to(PHONE) == [EMERGENCY_SMS, "Thank you, I've noted that.\nDo you have cancer?\nReply YES, NO or NOT SURE."]
+    assert fake.to(PHONE) == [
+        EMERGENCY_SMS,
+        "Thank you, I've noted that.\nDo you have cancer?\nReply YES, NO or NOT SURE.",
+    ]
     assert [c.payload for c in out.choices] == ["yes", "no", "not sure"]
 
 

@@ -23,17 +23,24 @@ from rasa_plugins.channels.sms_text import (
 
 ROOT = Path(__file__).resolve().parent.parent
 RESPONSES = yaml.safe_load((ROOT / "domain.yml").read_text())["responses"]
-YES_NO_UNSURE = [{"title": "Yes", "payload": "yes"}, {"title": "No", "payload": "no"},
-                 {"title": "Not sure", "payload": "not sure"}]
+YES_NO_UNSURE = [
+    {"title": "Yes", "payload": "yes"},
+    {"title": "No", "payload": "no"},
+    {"title": "Not sure", "payload": "not sure"},
+]
 
 
-@pytest.mark.parametrize("body", ["STOP", "stop", " Stop. ", "STOPALL", "unsubscribe", "Cancel", "END", "quit!"])
+@pytest.mark.parametrize(
+    "body", ["STOP", "stop", " Stop. ", "STOPALL", "unsubscribe", "Cancel", "END", "quit!"]
+)
 def test_opt_out_words_alone_opt_out(body):
     assert keyword(body, opted_out=False) is Keyword.OPT_OUT
     assert keyword(body, opted_out=True) is Keyword.OPT_OUT
 
 
-@pytest.mark.parametrize("body", ["stop the check", "please stop", "I want to quit", "stop asking", "the end"])
+@pytest.mark.parametrize(
+    "body", ["stop the check", "please stop", "I want to quit", "stop asking", "the end"]
+)
 def test_a_sentence_with_stop_in_it_goes_to_the_assistant(body):
     assert keyword(body, opted_out=False) is None
 
@@ -62,14 +69,14 @@ def test_other_messages_are_no_keyword(body):
 @pytest.mark.parametrize(
     "raw, plain",
     [
-        ("It\u2019s \u201cfine\u201d", "It's \"fine\""),
+        ("It\u2019s \u201cfine\u201d", 'It\'s "fine"'),
         ("walk \u2013 don\u2019t run \u2014 ok", "walk - don't run - ok"),
         ("wait\u2026", "wait..."),
         ("caf\u00e9 na\u00efve", "caf\u00e9 naive"),  # é is GSM-7, ï is not
-        ("call now \U0001F6A8\U0001F691 please", "call now please"),
+        ("call now \U0001f6a8\U0001f691 please", "call now please"),
         ("\u2022 one\n\u2022 two", "- one\n- two"),
         ("a\u00a0b\tc", "a b c"),
-        ("thumbs \U0001F44D\U0001F3FD up", "thumbs up"),
+        ("thumbs \U0001f44d\U0001f3fd up", "thumbs up"),
     ],
 )
 def test_to_gsm7_makes_text_plain(raw, plain):
@@ -87,7 +94,9 @@ def test_a_short_text_is_one_message():
 
 
 def test_long_text_splits_at_sentence_ends_within_the_limit():
-    sentences = [f"Sentence number {i} says something of moderate length about blood clots." for i in range(12)]
+    sentences = [
+        f"Sentence number {i} says something of moderate length about blood clots." for i in range(12)
+    ]
     text = " ".join(sentences)
     parts = split_text(text)
     assert len(parts) > 1
@@ -118,8 +127,12 @@ def test_extension_characters_are_counted_when_splitting():
 
 
 def test_short_replies_of_one_turn_are_joined_and_long_ones_split():
-    turn = ["Based on your answers, home management is not appropriate for you, because:",
-            "- You have cancer.", "- You have kidney disease.", RESPONSES["utter_booking"][0]["text"]]
+    turn = [
+        "Based on your answers, home management is not appropriate for you, because:",
+        "- You have cancer.",
+        "- You have kidney disease.",
+        RESPONSES["utter_booking"][0]["text"],
+    ]
     messages = to_messages(turn)
     assert messages[0] == "\n".join(turn[:3])
     assert all(sms_length(m) <= MAX_SMS_LENGTH and is_gsm7(m) for m in messages)
@@ -161,8 +174,16 @@ def test_two_choices_and_one_choice():
 
 @pytest.mark.parametrize(
     "reply, payload",
-    [("YES", "yes"), ("yes", "yes"), ("No.", "no"), ("not sure", "not sure"), ("NOT SURE!", "not sure"),
-     ("1", "yes"), (" 2 ", "no"), ("3", "not sure")],
+    [
+        ("YES", "yes"),
+        ("yes", "yes"),
+        ("No.", "no"),
+        ("not sure", "not sure"),
+        ("NOT SURE!", "not sure"),
+        ("1", "yes"),
+        (" 2 ", "no"),
+        ("3", "not sure"),
+    ],
 )
 def test_replies_map_back_to_the_button_payloads(reply, payload):
     _, choices = render_choices(YES_NO_UNSURE)

@@ -122,7 +122,10 @@ class SMSSettings:
                 f"(webhook_url on localhost), not for {webhook_url}"
             )
         store = str(creds.get("opt_out_db", "")).strip()
-        store_path = Path(store) if store else Path(environ.get("TRACKER_DB") or "trackers.db").parent / STORE_FILE
+        store_path = (
+            Path(store) if store else Path(environ.get("TRACKER_DB") or "trackers.db").parent / STORE_FILE
+        )
+        api_base_url = str(creds.get("twilio_api_base_url", "")).strip() or DEFAULT_API_BASE_URL
         return cls(
             account_sid=str(creds["account_sid"]),
             auth_token=str(creds["auth_token"]),
@@ -130,7 +133,7 @@ class SMSSettings:
             webhook_url=webhook_url,
             validate_signature=validate,
             store_path=store_path,
-            api_base_url=(str(creds.get("twilio_api_base_url", "")).strip() or DEFAULT_API_BASE_URL).rstrip("/"),
+            api_base_url=api_base_url.rstrip("/"),
         )
 
 
@@ -177,7 +180,9 @@ class TwilioMessages:
                         logger.info("sms: Twilio reports the number opted out; recorded")
                         return
                     retry = reply.status >= 500 or reply.status == 429
-                    logger.error("sms: Twilio answered %s (code %s) on attempt %d", reply.status, code, attempt)
+                    logger.error(
+                        "sms: Twilio answered %s (code %s) on attempt %d", reply.status, code, attempt
+                    )
             except (aiohttp.ClientError, asyncio.TimeoutError) as error:
                 retry = True
                 logger.error("sms: sending failed on attempt %d: %r", attempt, error)
@@ -222,7 +227,9 @@ class TwilioSMSOutput(OutputChannel):
     ) -> None:
         await self.send_text_with_buttons(recipient_id, text, quick_replies, **kwargs)
 
-    async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
+    async def send_custom_json(
+        self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any
+    ) -> None:
         logger.debug("sms: custom payloads cannot be sent as text; dropped")
 
     async def _queue(self, recipient_id: Text, text: Text, utter_action: Optional[Text]) -> None:
@@ -342,9 +349,7 @@ class TwilioSMSInput(InputChannel):
         text = match_choice(body, choices) or body
         metadata = {"message_sid": form.get("MessageSid"), "num_media": form.get("NumMedia")}
         try:
-            await on_new_message(
-                UserMessage(text, out, sender, input_channel=self.name(), metadata=metadata)
-            )
+            await on_new_message(UserMessage(text, out, sender, input_channel=self.name(), metadata=metadata))
         finally:
             await out.flush(sender)
             await asyncio.to_thread(self.store.set_choices, sender, out.choices)
@@ -362,7 +367,12 @@ class TwilioSMSInput(InputChannel):
             logger.exception("sms: could not restart the conversation after STOP")
 
     async def _reply(
-        self, request: Request, out: TwilioSMSOutput, sender: str, response_name: str, even_if_opted_out: bool = False
+        self,
+        request: Request,
+        out: TwilioSMSOutput,
+        sender: str,
+        response_name: str,
+        even_if_opted_out: bool = False,
     ) -> None:
         text = _response_text(request, response_name)
         if text is None:

@@ -65,14 +65,52 @@ GSM7_EXTENSION = frozenset("^{}\\[~]|€")
 
 # Characters that phones and editors produce and GSM-7 lacks, with their plain equivalent.
 REPLACEMENTS = {
-    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "`": "'", "\u00b4": "'",
-    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"', "\u00ab": '"', "\u00bb": '"',
-    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-",
-    "\u2026": "...", "\u2022": "-", "\u00b7": "-", "\u25cf": "-", "\u2023": "-",
-    "\u00a0": " ", "\u2007": " ", "\u2009": " ", "\u200a": " ", "\u202f": " ", "\t": " ",
-    "\u200b": "", "\u200d": "", "\ufe0f": "",
-    "\u00d7": "x", "\u00a9": "(c)", "\u00ae": "(R)", "\u2122": "(TM)", "\u00b0": " degrees",
-    "\u2192": "->", "\u2190": "<-", "\u2264": "<=", "\u2265": ">=", "\u00bd": "1/2", "\u00bc": "1/4",
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u201a": "'",
+    "\u201b": "'",
+    "\u2032": "'",
+    "`": "'",
+    "\u00b4": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u201e": '"',
+    "\u201f": '"',
+    "\u2033": '"',
+    "\u00ab": '"',
+    "\u00bb": '"',
+    "\u2010": "-",
+    "\u2011": "-",
+    "\u2012": "-",
+    "\u2013": "-",
+    "\u2014": "-",
+    "\u2015": "-",
+    "\u2212": "-",
+    "\u2026": "...",
+    "\u2022": "-",
+    "\u00b7": "-",
+    "\u25cf": "-",
+    "\u2023": "-",
+    "\u00a0": " ",
+    "\u2007": " ",
+    "\u2009": " ",
+    "\u200a": " ",
+    "\u202f": " ",
+    "\t": " ",
+    "\u200b": "",
+    "\u200d": "",
+    "\ufe0f": "",
+    "\u00d7": "x",
+    "\u00a9": "(c)",
+    "\u00ae": "(R)",
+    "\u2122": "(TM)",
+    "\u00b0": " degrees",
+    "\u2192": "->",
+    "\u2190": "<-",
+    "\u2264": "<=",
+    "\u2265": ">=",
+    "\u00bd": "1/2",
+    "\u00bc": "1/4",
 }
 
 
@@ -132,8 +170,12 @@ def split_text(text: str, limit: int = MAX_SMS_LENGTH) -> list[str]:
     at sentence ends, then after a clause, then between words."""
     if sms_length(text) <= limit:
         return [text] if text else []
-    levels = [("\n", lambda t: t.split("\n")), (" ", SENTENCE_END.split), (" ", CLAUSE_END.split),
-              (" ", str.split)]
+    levels = [
+        ("\n", lambda t: t.split("\n")),
+        (" ", SENTENCE_END.split),
+        (" ", CLAUSE_END.split),
+        (" ", str.split),
+    ]
 
     def split(chunk: str, level: int) -> list[str]:
         if sms_length(chunk) <= limit:
