@@ -20,6 +20,7 @@ MODEL_HASH = $(shell cat $(TRAINING_INPUTS) | sha256sum | cut -c1-12)
 MODEL = models/dvt-$(MODEL_HASH).tar.gz
 
 # Each feature area adds its own targets in mk/*.mk; TEST_TARGETS collects what `make test` runs.
+.DEFAULT_GOAL := help
 TEST_TARGETS :=
 -include mk/*.mk
 
@@ -45,14 +46,14 @@ $(MODEL): $(VENV)/.installed
 
 train: $(MODEL) ## train a model, unless one exists for the current data
 
-actions: venv ## run only the action server
-	$(BIN)/rasa run actions --actions actions --port $(ACTIONS_PORT)
+actions: venv ## run only the action server (on 127.0.0.1 unless ACTIONS_HOST says otherwise)
+	SANIC_HOST=$${ACTIONS_HOST:-127.0.0.1} $(BIN)/rasa run actions --actions actions --port $(ACTIONS_PORT)
 
 run: train ## start the action server and the Rasa server (REST + socketio), SQLite tracker store
 	@scripts/serve.sh $(MODEL) $(RASA_PORT) $(ACTIONS_PORT)
 
 shell: train ## chat with the assistant in the terminal
-	@$(BIN)/rasa run actions --actions actions --port $(ACTIONS_PORT) >/tmp/dvt-actions.log 2>&1 & pid=$$!; \
+	@SANIC_HOST=$${ACTIONS_HOST:-127.0.0.1} $(BIN)/rasa run actions --actions actions --port $(ACTIONS_PORT) >/tmp/dvt-actions.log 2>&1 & pid=$$!; \
 	trap "kill $$pid" EXIT; \
 	$(BIN)/rasa shell --model $(MODEL) --endpoints endpoints.yml
 

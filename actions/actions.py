@@ -18,8 +18,12 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from dvt_triage import answers, criteria
 from dvt_triage import slots as s
+from rasa_plugins.log_privacy import install as install_log_privacy
+from rasa_plugins.log_privacy import pseudonym
 
 logger = logging.getLogger(__name__)
+# Over SMS the conversation id is a phone number: logs name conversations by a salted hash.
+install_log_privacy()
 
 WHY = re.compile(r"\bwhy\b|what for|what does (that|this) (have to do|matter)|why do you (ask|need)", re.I)
 FAQ_PREFIX = "faq_"
@@ -47,7 +51,7 @@ class ValidateAssessmentForm(FormValidationAction):
         elif intent.startswith(FAQ_PREFIX) and found:
             # "No. And what is a DVT, anyway?" answers and asks: answer the question too.
             dispatcher.utter_message(response=f"utter_{intent}")
-        logger.debug("conversation %s: form answers %s", tracker.sender_id, sorted(found))
+        logger.debug("conversation %s: form answers %s", pseudonym(tracker.sender_id), sorted(found))
         return events
 
 
@@ -71,7 +75,7 @@ class ActionAssessHomeCare(Action):
         result = criteria.evaluate({slot: tracker.get_slot(slot) for slot in s.ASSESSMENT_SLOTS})
         for response in outcome_responses(result):
             dispatcher.utter_message(response=response)
-        logger.info("conversation %s: triage level %s", tracker.sender_id, result.level)
+        logger.info("conversation %s: triage level %s", pseudonym(tracker.sender_id), result.level)
         return [
             SlotSet(s.TRIAGE_LEVEL, result.level),
             SlotSet(s.EXCLUSION_REASONS, list(result.exclusion_reasons)),

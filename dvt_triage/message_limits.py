@@ -26,11 +26,15 @@ MAX_SCAN_CHARS = 20_000
 WINDOW_OVERLAP = 500
 # Conversation ids: a phone number, a browser session id or a client's user id.
 MAX_SENDER_CHARS = 128
+SENDER = re.compile(r"[A-Za-z0-9_.:@+-]{1,%d}" % MAX_SENDER_CHARS)
 
 # C0 and C1 control characters and DEL, except tab, line feed and carriage return.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _SPACE = re.compile(r"\s")
+# Symbols that spaCy's English tokenizer leaves glued to a word ("pain</b>", "pain~",
+# "breathe/"), which hides the word from the red-flag patterns.
+_GLUED_SYMBOLS = re.compile(r"[<>/\\=|~^+]+")
 
 
 def clean(text: object) -> str:
@@ -41,6 +45,12 @@ def clean(text: object) -> str:
         return ""
     text = _SURROGATE.sub("\ufffd", text)
     return unicodedata.normalize("NFKC", _CONTROL.sub("", text))
+
+
+def spaced(text: str) -> str:
+    """The text with runs of symbols set apart from the words they touch (at most doubles
+    its length): `<b>chest pain</b>` reads as `< b > chest pain < / b >`."""
+    return _GLUED_SYMBOLS.sub(lambda m: f" {m.group()} ", text)
 
 
 def windows(text: str, size: int = MAX_MESSAGE_CHARS, overlap: int = WINDOW_OVERLAP) -> Iterator[str]:
@@ -87,11 +97,12 @@ class Reading:
 
 def read(text: object, is_current_red_flag: Callable[[str], bool]) -> Reading:
     """The cleaned text, or for an over-long message the part to read: the window with a
-    current emergency sign if its first MAX_SCAN_CHARS have one, else its beginning."""
+    current emergency sign if its first MAX_SCAN_CHARS have one, else its beginning. The
+    length is that of the cleaned text; what is read has its symbols `spaced`."""
     cleaned = clean(text)
     if len(cleaned) <= MAX_MESSAGE_CHARS:
-        return Reading(cleaned)
-    pieces = windows(cleaned[:MAX_SCAN_CHARS])
+        return Reading(spaced(cleaned))
+    pieces = (spaced(piece) for piece in windows(cleaned[:MAX_SCAN_CHARS]))
     first = next(pieces)
     if is_current_red_flag(first):
         return Reading(first, True, len(cleaned))
@@ -102,10 +113,6 @@ def read(text: object, is_current_red_flag: Callable[[str], bool]) -> Reading:
 
 
 def valid_sender(sender: object) -> bool:
-    """A conversation id a client may use: one line of printable text, no outer spaces."""
-    return (
-        isinstance(sender, str)
-        and 0 < len(sender) <= MAX_SENDER_CHARS
-        and sender.isprintable()
-        and sender.strip() == sender
-    )
+    """A conversation id a client may use: letters, digits and `_ . : @ + -` only (a phone
+    number, a session id, a user id), so that no id carries markup or spans log lines."""
+    return isinstance(sender, str) and SENDER.fullmatch(sender) is not None

@@ -42,7 +42,22 @@ SENTENCE_ENDS = {".", "!", "?", ";", "\n"}
 # "chest pain? no".
 HEADING_MARKS = {":", "-", "?"}
 NOT_SIGN_PREFIX = "not_sign:"
-QUESTION_STARTS = {"is", "are", "does", "do", "can", "could", "should", "would", "will", "what", "how", "when", "why", "which"}
+QUESTION_STARTS = {
+    "is",
+    "are",
+    "does",
+    "do",
+    "can",
+    "could",
+    "should",
+    "would",
+    "will",
+    "what",
+    "how",
+    "when",
+    "why",
+    "which",
+}
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ WEBCHAT_BUNDLE := web/public/vendor/rasa-webchat.js
 # makes no third-party request (the widget falls back to the page's sans-serif font).
 WEBCHAT_FONT_IMPORT := @import url(https://fonts.googleapis.com/css?family=Inter:400,500,700&display=swap);
 
-$(WEBCHAT_BUNDLE): web/package.json web/package-lock.json
+$(WEBCHAT_BUNDLE): web/package.json web/package-lock.json | $(VENV)/.installed
+	@scripts/apt_install.sh npm npm
 	cd web && npm ci --ignore-scripts --no-audit --no-fund
 	@mkdir -p $(dir $@)
 	$(BIN)/python -c 'import sys; src, font = sys.argv[1:]; \
@@ -22,7 +23,7 @@ web: venv $(WEBCHAT_BUNDLE) ## vendor the rasa-webchat widget from npm into web/
 run: web
 
 chromium: ## install Debian's chromium for the browser test (apt-get), when missing
-	@scripts/install_chromium.sh
+	@scripts/apt_install.sh /usr/bin/chromium chromium fonts-liberation
 
 test-web: train web chromium ## browser test: the chat widget page through chromium + Playwright
 	$(BIN)/ruff check web

@@ -10,7 +10,9 @@ It outranks every other policy, including an active form's happy path, so that:
   dropped: the assistant asks whether it is happening right now;
 - "stop" ends the check and "start over" starts afresh;
 - when the action server is down, slow or erroring, the patient is told to call the clinic
-  instead of getting silence, and the check goes on once it is back.
+  instead of getting silence, and the check goes on once it is back;
+- a message too long to read (`MessageGuard`) gets "please send a shorter message", and the
+  question is asked again; an emergency sign in it still gets the emergency instruction.
 It needs neither the action server nor any ML confidence.
 """
 
@@ -32,6 +34,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from dvt_triage import answers
 from dvt_triage import slots as s
 from rasa_plugins import action_server_timeout
+from rasa_plugins.message_guard import TOO_LONG_KEY
 
 UTTER_EMERGENCY = "utter_emergency"
 UTTER_ASK_RED_FLAG_NOW = "utter_ask_red_flag_now"
@@ -40,6 +43,7 @@ UTTER_STOPPED = "utter_stopped"
 UTTER_GREET = "utter_greet"
 UTTER_RESTART = "utter_restart"
 UTTER_UNAVAILABLE = "utter_assessment_unavailable"
+UTTER_TOO_LONG = "utter_message_too_long"
 RED_FLAG_CHECK = "red_flag_check"
 # Custom actions that always return events when they succeed: an ActionExecuted with
 # nothing after it means the action server failed (down, timed out, or erroring).
@@ -103,6 +107,11 @@ class TriageOverridePolicy(Policy):
             return self._after_user_message(tracker, domain)
         if last_action in LISTEN_AFTER:
             return self._predict(ACTION_LISTEN_NAME, domain)
+        if last_action == UTTER_TOO_LONG:
+            # Ask again whatever was asked before the message that could not be read.
+            if tracker.get_slot(RED_FLAG_CHECK) == ASKED:
+                return self._predict(UTTER_ASK_RED_FLAG_NOW, domain)
+            return self._predict(tracker.active_loop_name or ACTION_LISTEN_NAME, domain)
         if last_action == UTTER_RED_FLAG_CLEARED:
             return self._predict(tracker.active_loop_name or ACTION_LISTEN_NAME, domain)
         if last_action == UTTER_RESTART:
@@ -118,6 +127,8 @@ class TriageOverridePolicy(Policy):
         emergency = self._predict(UTTER_EMERGENCY, domain, self._end_assessment(tracker, s.EMERGENCY))
         if intent == s.INTENT_EMERGENCY or tracker.get_slot(s.TRIAGE_LEVEL) == s.EMERGENCY:
             return emergency
+        if tracker.latest_message.parse_data.get(TOO_LONG_KEY):
+            return self._predict(UTTER_TOO_LONG, domain, self._forget_current_answer(tracker))
         if tracker.get_slot(RED_FLAG_CHECK) == ASKED:
             if self._not_a_clear_no(text):
                 return emergency

@@ -18,9 +18,11 @@ import asyncio
 import logging
 import os
 import sys
+import warnings
 from collections import defaultdict
 from pathlib import Path
 
+import structlog
 import yaml
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -32,6 +34,16 @@ from dvt_triage import slots as s  # noqa: E402
 CASES = ROOT / "tests" / "data" / "red_flag_cases.yml"
 SENSITIVITY_TARGET = 1.0
 SPECIFICITY_TARGET = 0.97
+
+
+def quiet_logging() -> None:
+    """Only the report: Rasa logs through structlog, which, left unconfigured (as outside
+    the `rasa` CLI), prints every debug event of every message to stdout; its imports
+    also raise deprecation warnings that say nothing about the red flags (and sanic
+    re-enables them on import, so a filter set here would not hold)."""
+    warnings.showwarning = lambda *args, **kwargs: None
+    logging.disable(logging.WARNING)
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
 
 
 def load_cases(path: Path = CASES) -> list[dict]:
@@ -112,7 +124,11 @@ def report(results: list[dict]) -> tuple[str, bool]:
     lines.append(f"Red-flag evaluation: {len(results)} cases")
     lines.append("| set | cases | NLU | reply at start | reply mid-assessment |")
     lines.append("| --- | ---: | ---: | ---: | ---: |")
-    names = {"current": "positive (sensitivity)", "negative": "negative (specificity)", "context": "context (safe policy)"}
+    names = {
+        "current": "positive (sensitivity)",
+        "negative": "negative (specificity)",
+        "context": "context (safe policy)",
+    }
     for label in ("current", "negative", "context"):
         rs = by_label.get(label, [])
         rates = [rate(rs, st) for st in ("nlu", "start", "middle")]
@@ -135,7 +151,9 @@ def report(results: list[dict]) -> tuple[str, bool]:
         lines.append("Wrong:")
         for r in misses:
             bad = [k for k, v in r["ok"].items() if not v]
-            lines.append(f"- [{r['label']}/{r['category']}] {r['text']!r}: intent={r['intent']} wrong at {bad}")
+            lines.append(
+                f"- [{r['label']}/{r['category']}] {r['text']!r}: intent={r['intent']} wrong at {bad}"
+            )
     lines.append("")
     lines.append(
         f"Targets: sensitivity {SENSITIVITY_TARGET:.0%}, specificity >= {SPECIFICITY_TARGET:.0%}, "
@@ -150,7 +168,7 @@ def main() -> int:
     parser.add_argument("--cases", default=CASES, type=Path)
     parser.add_argument("--out", type=Path, help="also write the report (markdown) here")
     args = parser.parse_args()
-    logging.disable(logging.WARNING)
+    quiet_logging()
     data = asyncio.run(evaluate(args.model, load_cases(args.cases)))
     text, passed = report(data["results"])
     print(text)

@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
 # Starts the action server, the Rasa server and the chat widget page for `make run`; Ctrl-C stops them.
 # CREDENTIALS (default credentials.yml) names the channels file; `make run-sms` sets it.
+# Security settings (README, "Privacy and security"): ACTIONS_HOST (default 127.0.0.1),
+# CORS_ORIGINS (default the widget page), REQUEST_MAX_BYTES (default 1000000),
+# RASA_API_TOKEN (unset: Rasa's HTTP API stays off), LOG_ID_SALT (default random per run).
 set -euo pipefail
 model=$1 rasa_port=$2 actions_port=$3
 bin=.venv/bin
+# One salt for both servers, so that a conversation has the same pseudonym in both logs.
+export LOG_ID_SALT=${LOG_ID_SALT:-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')}
 
-"$bin/rasa" run actions --actions actions --port "$actions_port" &
+# rasa_sdk 3.6 has no --interface option; it binds to SANIC_HOST (its default is 0.0.0.0).
+SANIC_HOST=${ACTIONS_HOST:-127.0.0.1} "$bin/rasa" run actions --actions actions --port "$actions_port" &
 actions_pid=$!
 # The clinic page with the chat widget (web/), on WEB_PORT (default 8080).
 web_port=${WEB_PORT:-8080}
@@ -23,5 +29,12 @@ cat <<MSG
   Conversations are stored in ${TRACKER_DB}. Ctrl-C stops all the servers.
 
 MSG
+# Web origins allowed to call the Rasa server from a browser (space-separated).
+read -r -a cors_origins <<< "${CORS_ORIGINS:-http://localhost:$web_port http://127.0.0.1:$web_port}"
+# Rasa's HTTP API (tracker access, model replacement) only with a token: ?token=... on each call.
+api_args=()
+if [ -n "${RASA_API_TOKEN:-}" ]; then api_args=(--enable-api --auth-token "$RASA_API_TOKEN"); fi
+# Sanic reads SANIC_-prefixed variables into its config: requests over this size get 413.
+SANIC_REQUEST_MAX_SIZE=${REQUEST_MAX_BYTES:-1000000} \
 "$bin/rasa" run --model "$model" --port "$rasa_port" --endpoints endpoints.yml \
-  --credentials "${CREDENTIALS:-credentials.yml}" --cors "http://localhost:$web_port" "http://127.0.0.1:$web_port"
+  --credentials "${CREDENTIALS:-credentials.yml}" --cors "${cors_origins[@]}" "${api_args[@]}"

@@ -15,6 +15,8 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+# The same request-size limit as scripts/serve.sh (Sanic reads SANIC_-prefixed variables).
+REQUEST_MAX_BYTES = os.environ.get("REQUEST_MAX_BYTES", "1000000")
 
 
 def free_port() -> int:
@@ -67,7 +69,8 @@ class Server:
 
 def start_actions(tmp: Path, port: Optional[int] = None) -> tuple[Server, int]:
     port = port or free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    # rasa_sdk 3.6 binds to SANIC_HOST (default 0.0.0.0): loopback only, as scripts/serve.sh does.
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "SANIC_HOST": "127.0.0.1"}
     server = Server(
         [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(port)],
         env,
@@ -85,9 +88,11 @@ def start_rasa(
     credentials: Path = ROOT / "credentials.yml",
     extra_env: Optional[dict[str, str]] = None,
     cors: tuple[str, ...] = (),
+    api_token: Optional[str] = None,
 ) -> tuple[Server, int]:
     """`credentials` and `extra_env` let a channel's tests add that channel (e.g. SMS);
-    `cors` lists the web origins allowed to call it (`rasa run --cors`, the chat widget page)."""
+    `cors` lists the web origins allowed to call it (`rasa run --cors`, the chat widget page);
+    `api_token` enables Rasa's HTTP API behind that token (off by default, as in serve.sh)."""
     port = port or free_port()
     env = {
         **os.environ,
@@ -95,6 +100,7 @@ def start_rasa(
         "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{actions_port}/webhook",
         "TRACKER_DB": str(db),
         "TF_CPP_MIN_LOG_LEVEL": "3",
+        "SANIC_REQUEST_MAX_SIZE": REQUEST_MAX_BYTES,
         **(extra_env or {}),
     }
     server = Server(
@@ -102,6 +108,7 @@ def start_rasa(
             str(BIN / "rasa"), "run", "--model", str(latest_model()), "--port", str(port),
             "--endpoints", "endpoints.yml", "--credentials", str(credentials), "--interface", "127.0.0.1",
             *(["--cors", *cors] if cors else []),
+            *(["--enable-api", "--auth-token", api_token] if api_token else []),
         ],
         env,
         tmp / f"rasa-{port}.log",

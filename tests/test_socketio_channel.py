@@ -16,6 +16,7 @@ from rasa_plugins.channels.socketio import SocketIOInput
 ROOT = Path(__file__).resolve().parent.parent
 CHANNEL_PATH = "rasa_plugins.channels.socketio.SocketIOInput"
 CREDENTIALS = yaml.safe_load((ROOT / "credentials.yml").read_text())
+EMERGENCY = yaml.safe_load((ROOT / "domain.yml").read_text())["responses"]["utter_emergency"]
 
 
 def channel_with_a_connected_browser(
@@ -51,6 +52,14 @@ def test_it_keeps_the_socketio_name_so_socketio_response_variations_apply():
     channel, _ = channel_with_a_connected_browser()
     assert SocketIOInput.name() == "socketio"
     assert channel.get_output_channel().name() == "socketio"
+
+
+def test_the_widgets_emergency_message_has_the_same_words_a_call_link_and_one_bubble():
+    default = EMERGENCY[0]["text"]
+    widget = next(v["text"] for v in EMERGENCY if v.get("channel") == "socketio")
+    assert "EMERGENCY: call 911" in widget and "[tap here to call 911](tel:911)" in widget
+    assert all(sentence in widget for sentence in default.split(". ")[1:])
+    assert "\n\n" not in widget  # the socketio channel sends each paragraph as its own bubble
 
 
 @pytest.mark.parametrize("coroutine_enter_room", [False, True], ids=["plain-call", "coroutine"])

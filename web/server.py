@@ -42,6 +42,11 @@ class PageHandler(SimpleHTTPRequestHandler):
         self.send_header("X-Content-Type-Options", "nosniff")
         super().end_headers()
 
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """Log only failed requests: `make run` shares its terminal with Rasa's log."""
+        if isinstance(code, int) and code >= 400:
+            super().log_request(code, size)
+
     def list_directory(self, path: str) -> None:  # type: ignore[override]
         self.send_error(HTTPStatus.NOT_FOUND)
         return None

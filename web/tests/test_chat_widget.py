@@ -20,8 +20,13 @@ from tests.servers import ROOT, BIN, Server, free_port, start_actions, start_ras
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 SCREENSHOTS = ROOT / "results" / "screenshots"
 REPLY_TIMEOUT_MS = 90_000  # the CPU is shared with other test runs
@@ -34,8 +39,8 @@ BOT = ".rw-message:not(.rw-typing-indication) .rw-response"
 
 
 def say(response: str) -> str:
-    """The start of a response's default wording, as the widget shows it (no markdown)."""
-    return RESPONSES[response][0]["text"][:60]
+    """The start of a response's default wording: its first line, as the widget shows it."""
+    return RESPONSES[response][0]["text"].split("\n")[0][:60]
 
 
 @dataclass
@@ -144,7 +149,9 @@ def test_quick_replies_lead_to_an_outcome_and_a_reload_keeps_the_conversation(vi
     for slot in s.FORM_SLOTS:
         bot_says(page, say(f"utter_ask_{slot}"))
         assert page.locator(".rw-replies").last.locator(".rw-reply").all_inner_texts() == [
-            "Yes", "No", "Not sure"
+            "Yes",
+            "No",
+            "Not sure",
         ]
         if slot == s.EMERGENCY_SCREEN:
             screenshot(page, "widget-quick-replies.png")

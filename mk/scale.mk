@@ -1,0 +1,8 @@
+# Scale-out (issue 5): Rasa replicas sharing PostgreSQL (tracker store) and Redis (lock store).
+# deploy/endpoints.scale.yml is the configuration; deploy/README.md the deployment.
+.PHONY: test-scale
+test-scale: train ## 2 Rasa replicas + PostgreSQL + Redis on loopback, 60 conversations alternating between them
+	scripts/install_scale_deps.sh
+	DVT_MODEL=$(MODEL) $(BIN)/pytest -q -s -p no:cacheprovider tests/check_scale_out.py
+
+TEST_TARGETS += test-scale

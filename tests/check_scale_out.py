@@ -1,0 +1,282 @@
+"""Scale-out with Rasa's own mechanisms: two `rasa run` replicas share a PostgreSQL tracker
+store and a Redis lock store (deploy/endpoints.scale.yml), with one action server.
+
+Many people talk at once and every conversation's messages alternate between the replicas.
+Each must reach the right outcome, and the tracker store must hold exactly what was said
+and answered, in order: no event lost, duplicated or reordered.
+
+Run by `make test-scale` (part of `make test`), which first installs PostgreSQL and Redis
+from Debian packages if missing (scripts/install_scale_deps.sh). Not named test_*.py so that
+`make test-unit` (which needs no database) does not collect it; pytest runs it when named.
+The servers run on free loopback ports in a temporary directory and are stopped and
+removed afterwards, whatever happens; their logs are kept in results/scale/.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import glob
+import json
+import os
+import pwd
+import secrets
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from collections import defaultdict
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Iterator, Optional
+
+import psycopg2
+import pytest
+import redis
+import requests
+
+from dvt_triage import slots as s
+from tests.conversations import OUTCOMES, Transcript, assessment_script, drive
+from tests.servers import BIN, ROOT, Server, free_port, latest_model, wait_until
+
+CONVERSATIONS = 60
+REPLICAS = 2
+ENDPOINTS = ROOT / "deploy" / "endpoints.scale.yml"
+LOGS = ROOT / "results" / "scale"
+DB_NAME, DB_USER = "rasa", "rasa"
+START_TIMEOUT = 600  # the CPU is shared with other test runs
+
+
+def _postgres_bin(name: str) -> str:
+    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), key=lambda p: int(p.split("/")[4]))
+    if not found:
+        raise FileNotFoundError(f"PostgreSQL's {name} not found: run scripts/install_scale_deps.sh")
+    return found[-1]
+
+
+def _run_as(user: Optional[str]) -> dict:
+    """Popen arguments that run a child as `user` (PostgreSQL refuses to run as root)."""
+    return {"user": user, "group": pwd.getpwnam(user).pw_gid} if user else {}
+
+
+class Postgres:
+    """A throw-away PostgreSQL cluster on a free loopback port, run as a child process."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.user = "postgres" if os.geteuid() == 0 else None
+        self.dir = tmp / "postgres"
+        self.dir.mkdir()
+        self.port = free_port()
+        self.password = secrets.token_hex(12)
+        pwfile = self.dir / "pwfile"
+        pwfile.write_text(self.password + "\n")
+        if self.user:
+            shutil.chown(self.dir, self.user)
+            shutil.chown(pwfile, self.user)
+        self.log = open(self.dir / "postgres.log", "w")
+        self.proc: Optional[subprocess.Popen] = None
+
+    def start(self) -> None:
+        pwfile, data = self.dir / "pwfile", self.dir / "data"
+        subprocess.run(
+            [_postgres_bin("initdb"), "-D", str(data), "-U", DB_USER, f"--pwfile={pwfile}",
+             "--auth=scram-sha-256", "-E", "UTF8", "--no-sync"],
+            check=True, capture_output=True, cwd=self.dir, **_run_as(self.user),
+        )
+        self.proc = subprocess.Popen(
+            [_postgres_bin("postgres"), "-D", str(data), "-p", str(self.port), "-h", "127.0.0.1",
+             "-k", str(self.dir), "-c", "max_connections=200"],
+            stdout=self.log, stderr=subprocess.STDOUT, cwd=self.dir, **_run_as(self.user),
+        )
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                conn = self.connect("postgres")
+            except psycopg2.OperationalError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError((self.dir / "postgres.log").read_text()[-3000:])
+                time.sleep(0.5)
+                continue
+            conn.autocommit = True  # CREATE DATABASE cannot run in a transaction
+            conn.cursor().execute(f"CREATE DATABASE {DB_NAME}")
+            conn.close()
+            return
+
+    def connect(self, db: str = DB_NAME):
+        return psycopg2.connect(host="127.0.0.1", port=self.port, user=DB_USER, password=self.password, dbname=db)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)  # "fast" shutdown
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+
+class Redis:
+    """A throw-away Redis on a free loopback port, run as a child process, nothing saved."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self.port = free_port()
+        self.password = secrets.token_hex(12)
+        self.log = open(tmp / "redis.log", "w")
+        self.proc: Optional[subprocess.Popen] = None
+
+    def start(self) -> None:
+        tmp = self.tmp
+        self.proc = subprocess.Popen(
+            [shutil.which("redis-server") or "/usr/bin/redis-server", "--port", str(self.port),
+             "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no",
+             "--dir", str(tmp), "--requirepass", self.password],
+            stdout=self.log, stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                self.client().ping()
+                return
+            except redis.ConnectionError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError((tmp / "redis.log").read_text()[-3000:])
+                time.sleep(0.2)
+
+    def client(self) -> redis.Redis:
+        return redis.Redis(host="127.0.0.1", port=self.port, password=self.password, db=0)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+
+def _wait_for_answer(url: str, server: Server) -> None:
+    wait_until(f"{url}/", START_TIMEOUT, server.proc, server.log)
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if server.proc.poll() is not None:
+            break
+        try:
+            r = requests.post(f"{url}/webhooks/rest/webhook", json={"sender": "__warmup__", "message": "hi"},
+                              timeout=60)
+            if r.status_code == 200 and r.json():
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    raise TimeoutError(f"{url} gave no answer:\n{server.log.read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[dict]:
+    tmp = Path(tempfile.mkdtemp(prefix="dvt-scale-"))
+    tmp.chmod(0o755)  # the postgres user must reach its directory
+    with ExitStack() as stack:
+        stack.callback(shutil.rmtree, tmp, ignore_errors=True)
+        stack.callback(_keep_logs, tmp)
+        postgres = Postgres(tmp)
+        stack.callback(postgres.stop)
+        postgres.start()
+        redis_server = Redis(tmp)
+        stack.callback(redis_server.stop)
+        redis_server.start()
+
+        env = {
+            **os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3",
+            "DB_HOST": "127.0.0.1", "DB_PORT": str(postgres.port), "DB_NAME": DB_NAME,
+            "DB_USER": DB_USER, "DB_PASSWORD": postgres.password,
+            "REDIS_HOST": "127.0.0.1", "REDIS_PORT": str(redis_server.port),
+            "REDIS_PASSWORD": redis_server.password, "REDIS_DB": "0",
+        }
+        actions_port = free_port()
+        actions = Server(
+            [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(actions_port)],
+            env, tmp / "actions.log",
+        )
+        stack.callback(actions.stop)
+        env["ACTION_ENDPOINT_URL"] = f"http://127.0.0.1:{actions_port}/webhook"
+        model = latest_model()
+        urls: list[str] = []
+        replicas: list[Server] = []
+        for _ in range(REPLICAS):  # started together, as a deployment would
+            port = free_port()
+            replica = Server(
+                [str(BIN / "rasa"), "run", "--model", str(model), "--port", str(port), "--interface", "127.0.0.1",
+                 "--endpoints", str(ENDPOINTS), "--credentials", "credentials.yml"],
+                env, tmp / f"rasa-{port}.log",
+            )
+            stack.callback(replica.stop)
+            urls.append(f"http://127.0.0.1:{port}")
+            replicas.append(replica)
+        wait_until(f"http://127.0.0.1:{actions_port}/health", START_TIMEOUT, actions.proc, actions.log)
+        for url, replica in zip(urls, replicas):
+            _wait_for_answer(url, replica)
+        yield {"urls": urls, "postgres": postgres, "redis": redis_server}
+
+
+def _keep_logs(tmp: Path) -> None:
+    LOGS.mkdir(parents=True, exist_ok=True)
+    for log in tmp.glob("*.log"):
+        shutil.copy(log, LOGS / log.name)
+    if (tmp / "postgres" / "postgres.log").exists():
+        shutil.copy(tmp / "postgres" / "postgres.log", LOGS / "postgres.log")
+
+
+def _stored_events(postgres: Postgres) -> dict[str, list[tuple[str, dict]]]:
+    """Each conversation's events in the order the tracker store holds them."""
+    stored: dict[str, list[tuple[str, dict]]] = defaultdict(list)
+    with postgres.connect() as conn, conn.cursor() as cur:
+        cur.execute("SELECT sender_id, type_name, data FROM events ORDER BY id")
+        for sender, type_name, data in cur.fetchall():
+            stored[sender].append((type_name, json.loads(data)))
+    return stored
+
+
+def _triage_level(events: list[tuple[str, dict]]) -> Optional[str]:
+    level = None
+    for type_name, data in events:
+        if type_name == "slot" and data.get("name") == s.TRIAGE_LEVEL:
+            level = data.get("value")
+    return level
+
+
+def test_conversations_alternating_between_replicas_reach_the_right_outcome_and_are_stored_exactly(cluster):
+    redis_client = cluster["redis"].client()
+    sets_before = redis_client.info("commandstats").get("cmdstat_set", {}).get("calls", 0)
+    run = secrets.token_hex(4)
+    scripts = [assessment_script(f"scale-{run}-{i}", i) for i in range(CONVERSATIONS)]
+    started = time.monotonic()
+    transcripts: list[Transcript] = asyncio.run(drive(cluster["urls"], scripts, concurrency=CONVERSATIONS))
+    seconds = time.monotonic() - started
+    messages = sum(len(t.latencies) for t in transcripts)
+    print(f"\nscale-out: {len(transcripts)} conversations, {messages} messages over {REPLICAS} replicas "
+          f"in {seconds:.1f} s ({messages / seconds:.1f} msg/s), 0 retries (none are made)")
+
+    # What each person saw.
+    assert not [t.error for t in transcripts if t.error]
+    assert {t.script.expected_level for t in transcripts} == set(OUTCOMES)
+    for t in transcripts:
+        assert set(t.replicas) == set(range(REPLICAS)), t.script.sender
+        assert t.reached_outcome, (t.script.sender, t.script.expected_level, t.final_text)
+
+    # What the shared tracker store holds: exactly what was said and answered, in order.
+    stored = _stored_events(cluster["postgres"])
+    for t in transcripts:
+        events = stored[t.script.sender]
+        said = [data.get("text") for type_name, data in events if type_name == "user"]
+        answered = [data.get("text") for type_name, data in events if type_name == "bot"]
+        assert said == t.script.messages, t.script.sender
+        assert answered == [text for replies in t.replies for text in replies], t.script.sender
+        assert _triage_level(events) == t.script.expected_level, t.script.sender
+
+    # The replicas coordinated through the Redis lock store (a lock is set per message).
+    sets = redis_client.info("commandstats").get("cmdstat_set", {}).get("calls", 0) - sets_before
+    assert sets >= messages
