@@ -40,6 +40,19 @@ def test_full_width_red_flags_are_recognised_after_cleaning():
     assert is_current(m.clean("\uff49 \uff43\uff41\uff4e'\uff54 \uff42\uff52\uff45\uff41\uff54\uff48\uff45"))
 
 
+@pytest.mark.parametrize(
+    "text", ["<p><b>I have chest pain</b></p>", "chest pain~", "chest pain<3", "I can't breathe/", "chest pain=",
+             "chest pain|", "my heart is racing^^", "chest pain+", "I'm coughing up blood>>>"]
+)
+def test_red_flags_glued_to_symbols_are_recognised_once_spaced(text):
+    assert is_current(m.read(text, is_current).text)
+
+
+def test_spacing_symbols_keeps_words_and_apostrophes():
+    assert m.spaced("I can't breathe</b>") == "I can't breathe </ b > "
+    assert m.spaced("no chest pain, no breathlessness.") == "no chest pain, no breathlessness."
+
+
 def test_windows_overlap_so_every_short_stretch_is_whole_in_one_of_them():
     text = " ".join(f"w{i}" for i in range(5000))
     pieces = list(m.windows(text))

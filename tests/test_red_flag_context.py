@@ -63,6 +63,8 @@ def test_negation_has_a_small_scope(detector, text, expected):
         "I'm unable to catch my breath",
         "I'm not able to breathe properly",
         "I'm not getting enough air",
+        "I don't feel like I'm getting enough air",
+        "my breathing hasn't got any better",
         "I can't seem to catch my breath",
         "I can never catch my breath lately",
         "why can't I breathe properly?",

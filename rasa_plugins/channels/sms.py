@@ -305,7 +305,9 @@ class TwilioSMSInput(InputChannel):
         """The form with empty values kept (Sanic drops them; Twilio signs them, e.g. the
         empty Body of a picture message)."""
         if (request.content_type or "").startswith("application/x-www-form-urlencoded"):
-            return RequestParameters(parse_qs(request.body.decode("utf-8"), keep_blank_values=True))
+            # errors="replace": a body that is not UTF-8 (never Twilio's) fails the signature
+            # check with 403 instead of failing here with 500.
+            return RequestParameters(parse_qs(request.body.decode("utf-8", "replace"), keep_blank_values=True))
         return request.form
 
     def _signed_by_twilio(self, request: Request, form: RequestParameters) -> bool:
