@@ -49,8 +49,11 @@ def clean(text: object) -> str:
 
 def spaced(text: str) -> str:
     """The text with runs of symbols set apart from the words they touch (at most doubles
-    its length): `<b>chest pain</b>` reads as `< b > chest pain < / b >`."""
-    return _GLUED_SYMBOLS.sub(lambda m: f" {m.group()} ", text)
+    its length): `<b>chest pain</b>` reads as `< b > chest pain </ b >`. A leading "/" stays:
+    Rasa reads `/intent` as a command (the SMS channel sends `/restart`)."""
+    body = text.lstrip()
+    head = len(text) - len(body) + (1 if body.startswith("/") else 0)
+    return text[:head] + _GLUED_SYMBOLS.sub(lambda m: f" {m.group()} ", text[head:])
 
 
 def windows(text: str, size: int = MAX_MESSAGE_CHARS, overlap: int = WINDOW_OVERLAP) -> Iterator[str]:

@@ -7,6 +7,8 @@ and any log line may quote a conversation id. `install()` (idempotent) therefore
 - blanks the user-data fields of Rasa's structured log events (the fields Rasa Pro
   anonymises) and leaves frame locals out of their tracebacks;
 - masks phone-number-like digit runs and `token=` values in every log record;
+- drops Rasa's warning that quotes a message starting with "/" ("Failed to parse arguments
+  in line '/...'"), which Python's warnings module prints outside logging;
 and `pseudonym()` gives our own log lines a salted hash instead of a conversation id.
 Loaded by the Rasa server with the model (`MessageGuard`) and by the action server with
 the actions package.
@@ -20,6 +22,7 @@ import logging
 import os
 import re
 import secrets
+import warnings
 from typing import Any, Callable, Dict, Optional
 
 import structlog
@@ -105,4 +108,5 @@ def install() -> None:
     if not getattr(factory, "redacting", False):
         logging.setLogRecordFactory(_redacting_record_factory(factory))
     _configure_structlog()
+    warnings.filterwarnings("ignore", message="Failed to parse arguments in line", category=UserWarning)
     _installed = True

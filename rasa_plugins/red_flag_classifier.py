@@ -92,10 +92,11 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
 
     def _classify(self, message: Message) -> None:
         text: Optional[str] = message.get(TEXT)
-        if not text or text.startswith("/"):
-            if text and COMMANDS[INTENT_RESTART].match(text):
-                _set_intent(message, INTENT_RESTART)
+        if not text:
             return
+        # Texts starting with "/" are checked too ("/I can't breathe" typed by a patient); a
+        # real "/intent" command is still obeyed: Rasa's RegexMessageHandler, which runs
+        # after the pipeline, replaces the intent of every message that is one.
         result = self.detector.detect(text)
         message.set(
             RED_FLAG_KEY,

@@ -78,6 +78,11 @@ def test_rasa_structured_logs_and_plain_logs_carry_no_text_or_number():
             structlog.get_logger().exception("rest.message.received.failure", text="{SECRET}")
         logging.getLogger("rasa.core.x").info("conversation %s started", "{PHONE}")
         logging.getLogger("sanic.error").error("Exception for uri 'http://h/conversations/a/tracker?token=tok123'")
+        from rasa.shared.core.training_data.story_reader.yaml_story_reader import YAMLStoryReader
+        from rasa.shared.core.domain import Domain
+        from rasa.shared.nlu.training_data.message import Message
+        YAMLStoryReader.unpack_regex_message(Message({{"text": "/{SECRET} words"}}), Domain.empty())
+        YAMLStoryReader.unpack_regex_message(Message({{"text": "/{{{SECRET}"}}), Domain.empty())
         print("done")
         """
     )

@@ -48,9 +48,11 @@ def test_red_flags_glued_to_symbols_are_recognised_once_spaced(text):
     assert is_current(m.read(text, is_current).text)
 
 
-def test_spacing_symbols_keeps_words_and_apostrophes():
+def test_spacing_symbols_keeps_words_apostrophes_and_commands():
     assert m.spaced("I can't breathe</b>") == "I can't breathe </ b > "
     assert m.spaced("no chest pain, no breathlessness.") == "no chest pain, no breathlessness."
+    assert m.spaced("/restart") == "/restart" and m.spaced(" /stop") == " /stop"
+    assert m.spaced("/I can't breathe</b>") == "/I can't breathe </ b > "
 
 
 def test_windows_overlap_so_every_short_stretch_is_whole_in_one_of_them():
