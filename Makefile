@@ -12,6 +12,9 @@ RASA_PORT ?= 5005
 ACTIONS_PORT ?= 5055
 export ACTION_ENDPOINT_URL ?= http://127.0.0.1:$(ACTIONS_PORT)/webhook
 export TRACKER_DB ?= $(CURDIR)/trackers.db
+# The action server (Sanic) closes a connection that carries no request after 5 s; a busy Rasa
+# server can connect and write later, and the answer is lost. 120 s as in later rasa-sdk.
+export SANIC_KEEP_ALIVE_TIMEOUT ?= 120
 
 # A model is named after the hash of everything it is trained from, so an unchanged
 # assistant is never trained twice.

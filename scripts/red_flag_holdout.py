@@ -47,16 +47,30 @@ def report(cases: list[dict]) -> str:
         "negative": "specificity (negated/none never current)",
         "context": "context handled safely (-> context or current)",
     }
-    lines = [f"Hold-out: {len(rows)} cases", "", "| measure | right | cases | rate |", "| --- | ---: | ---: | ---: |"]
+    lines = [
+        f"Hold-out: {len(rows)} cases",
+        "",
+        "| measure | right | cases | rate |",
+        "| --- | ---: | ---: | ---: |",
+    ]
     for key in ("current", "negative", "context"):
         rs = groups.get(key, [])
         good = sum(is_right(r["label"], r["status"]) for r in rs)
-        lines.append(f"| {names[key]} | {good} | {len(rs)} | {good / len(rs):.1%} |" if rs else f"| {names[key]} | 0 | 0 | - |")
+        lines.append(
+            f"| {names[key]} | {good} | {len(rs)} | {good / len(rs):.1%} |"
+            if rs
+            else f"| {names[key]} | 0 | 0 | - |"
+        )
     errors = [r for r in rows if not is_right(r["label"], r["status"])]
     lines += ["", f"Errors ({len(errors)}):"]
-    lines += [f"- [{r['label']}/{r['category']}] {r['text']!r} -> {r['status']}" for r in errors] or ["- none"]
+    lines += [f"- [{r['label']}/{r['category']}] {r['text']!r} -> {r['status']}" for r in errors] or [
+        "- none"
+    ]
     stricter = [r for r in rows if r["label"] == CONTEXT and r["status"] == CURRENT]
-    lines += ["", f"Context cases given the emergency instruction directly (safe, not errors): {len(stricter)}"]
+    lines += [
+        "",
+        f"Context cases given the emergency instruction directly (safe, not errors): {len(stricter)}",
+    ]
     lines += [f"- [{r['category']}] {r['text']!r}" for r in stricter]
     return "\n".join(lines)
 

@@ -9,6 +9,8 @@ model=$1 rasa_port=$2 actions_port=$3
 bin=.venv/bin
 # One salt for both servers, so that a conversation has the same pseudonym in both logs.
 export LOG_ID_SALT=${LOG_ID_SALT:-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')}
+# Rasa reports usage (and errors, to Sentry) to Rasa Inc. unless told not to.
+export RASA_TELEMETRY_ENABLED=${RASA_TELEMETRY_ENABLED:-false}
 
 # rasa_sdk 3.6 has no --interface option; it binds to SANIC_HOST (its default is 0.0.0.0).
 SANIC_HOST=${ACTIONS_HOST:-127.0.0.1} "$bin/rasa" run actions --actions actions --port "$actions_port" &

@@ -138,6 +138,29 @@ def test_the_http_api_is_off_by_default(default_run):
         assert requests.request(method, base + path, json={}, timeout=60).status_code in (404, 405), path
 
 
+def process_environments(serve: ServeScript) -> dict[str, dict[str, str]]:
+    """The command line and environment of every process serve.sh started."""
+    found = {}
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if os.getpgid(int(proc.name)) != serve.proc.pid:
+                continue
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            environ = (proc / "environ").read_bytes().split(b"\0")
+        except (OSError, ProcessLookupError):
+            continue
+        found[cmdline] = dict(e.decode().split("=", 1) for e in environ if b"=" in e)
+    return found
+
+
+def test_rasa_telemetry_is_off(default_run):
+    servers = {cmd: env for cmd, env in process_environments(default_run["serve"]).items() if " run " in cmd}
+    assert any("rasa run --model" in cmd for cmd in servers) and any("run actions" in cmd for cmd in servers)
+    assert all(env.get("RASA_TELEMETRY_ENABLED") == "false" for env in servers.values())
+
+
 def test_cors_by_default_allows_only_the_widget_page(default_run):
     serve = default_run["serve"]
     widget_page = f"http://localhost:{serve.web_port}"
