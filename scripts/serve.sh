@@ -33,6 +33,8 @@ cat <<MSG
 MSG
 # Web origins allowed to call the Rasa server from a browser (space-separated).
 read -r -a cors_origins <<< "${CORS_ORIGINS:-http://localhost:$web_port http://127.0.0.1:$web_port}"
+# The socket.io channel refuses browser connections from other origins (see socketio.py).
+export CORS_ORIGINS="${cors_origins[*]}"
 # Rasa's HTTP API (tracker access, model replacement) only with a token: ?token=... on each call.
 api_args=()
 if [ -n "${RASA_API_TOKEN:-}" ]; then api_args=(--enable-api --auth-token "$RASA_API_TOKEN"); fi

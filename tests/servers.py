@@ -101,6 +101,7 @@ def start_rasa(
         "TRACKER_DB": str(db),
         "TF_CPP_MIN_LOG_LEVEL": "3",
         "SANIC_REQUEST_MAX_SIZE": REQUEST_MAX_BYTES,
+        **({"CORS_ORIGINS": " ".join(cors)} if cors else {}),
         **(extra_env or {}),
     }
     server = Server(

@@ -93,3 +93,15 @@ async def test_rasas_own_channel_misses_the_room_with_a_coroutine_enter_room():
     channel, sid = channel_with_a_connected_browser(RasaSocketIOInput, coroutine_enter_room=True)
     await request_session(channel, sid, {"session_id": "abc123"})
     assert "abc123" not in channel.sio.rooms(sid)
+
+
+def test_browser_connections_only_from_the_configured_origins():
+    from rasa_plugins.channels.socketio import origin_allowed
+
+    allowed = "http://localhost:8080 https://clinic.example"
+    assert origin_allowed("http://localhost:8080", allowed)
+    assert origin_allowed("https://clinic.example/", allowed)
+    assert not origin_allowed("https://evil.example", allowed)
+    assert not origin_allowed("http://localhost:9999", allowed)
+    assert origin_allowed(None, allowed)  # not a browser: CORS does not apply
+    assert origin_allowed("https://anything.example", "")  # nothing configured: development default

@@ -7,12 +7,18 @@ that room. python-socketio 5.10 made `AsyncServer.enter_room` a coroutine and Ra
 calls it without `await`, so the socket never joins the room and the bot never answers.
 requirements.lock pins python-socketio 5.8.0 (where it is a plain call); this channel keeps
 the widget working if that pin ever moves.
+
+Also: Rasa creates its socket.io server with CORS handling disabled, so any web page could
+open a socket to it. This channel refuses a browser connection whose Origin is not one of
+CORS_ORIGINS (space-separated, the same list `rasa run --cors` gets from scripts/serve.sh).
+Clients that send no Origin (not browsers) are not affected, as with CORS itself.
 """
 
 from __future__ import annotations
 
 import inspect
 import logging
+import os
 import uuid
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
@@ -41,7 +47,12 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
         socketio_webhook = super().blueprint(on_new_message)
         # python-socketio keeps one handler per (namespace, event): this replaces Rasa's.
         self.sio.on(SESSION_REQUEST_EVT, self.session_request, namespace=self.namespace)
+        self.sio.on("connect", self.connect, namespace=self.namespace)
         return socketio_webhook
+
+    async def connect(self, sid: Text, environ: Dict[Text, Any], auth: Optional[Dict] = None) -> bool:
+        """Accept a connection unless a browser opened it from a page of another origin."""
+        return origin_allowed(environ.get("HTTP_ORIGIN"), os.environ.get("CORS_ORIGINS", ""))
 
     async def session_request(self, sid: Text, data: Optional[Dict[Text, Any]]) -> None:
         """Confirm (or create) the session id and, with session persistence, join its room."""
@@ -54,3 +65,14 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
                 await joined
         await self.sio.emit(SESSION_CONFIRM_EVT, data["session_id"], room=sid, namespace=self.namespace)
         logger.debug(f"User {sid} joined session {data['session_id']}.")
+
+
+def origin_allowed(origin: Optional[Text], allowed: Text) -> bool:
+    """True when no origin is sent, no list is configured, or the origin is on the list."""
+    origins = allowed.split()
+    if not origin or not origins or "*" in origins:
+        return True
+    if origin.rstrip("/") in {o.rstrip("/") for o in origins}:
+        return True
+    logger.warning("socket.io connection refused: origin not in CORS_ORIGINS")
+    return False
