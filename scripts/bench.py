@@ -348,6 +348,7 @@ def plot(ours: SystemResult, stock: SystemResult, path: Path) -> None:
     left.set_yscale("log")
     left.set_ylabel("REST round trip (ms)")
     left.set_title("Latency against load")
+    right.set_ylim(bottom=0)
     right.set_ylabel("messages per second")
     right.set_title("Throughput against load")
     fig.tight_layout()
@@ -378,8 +379,8 @@ def main() -> int:
     RESULTS.mkdir(parents=True, exist_ok=True)
     ensure_stock_project()
     model = (args.model or latest_model()).resolve()
-    base_env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3",
-                "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}
+    base_env = {"SANIC_KEEP_ALIVE_TIMEOUT": "120", **os.environ, "PYTHONPATH": str(ROOT),
+                "TF_CPP_MIN_LOG_LEVEL": "3", "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}
     meta = {"date": time.strftime("%Y-%m-%d %H:%M"), "cpus": os.cpu_count(), "machine": os.uname().machine,
             "loadavg_start": " / ".join(f"{x:.2f}" for x in os.getloadavg()), "model": model.name,
             "endpoints": str(args.endpoints), "env": args.env, "loads": loads, "rounds": args.rounds}
