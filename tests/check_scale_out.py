@@ -37,7 +37,7 @@ import requests
 
 from dvt_triage import slots as s
 from tests.conversations import OUTCOMES, Transcript, assessment_script, drive
-from tests.servers import BIN, ROOT, Server, free_port, latest_model, wait_until
+from tests.servers import BIN, ROOT, Server, free_port, latest_model, stop_process, wait_until
 
 CONVERSATIONS = 60
 REPLICAS = 2
@@ -113,13 +113,7 @@ class Postgres:
         return psycopg2.connect(host="127.0.0.1", port=self.port, user=DB_USER, password=self.password, dbname=db)
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)  # "fast" shutdown
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc, signal.SIGINT, timeout=30)  # SIGINT: PostgreSQL's "fast" shutdown
         self.log.close()
 
 
@@ -155,13 +149,7 @@ class Redis:
         return redis.Redis(host="127.0.0.1", port=self.port, password=self.password, db=0)
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
         self.log.close()
 
 
