@@ -1,22 +1,20 @@
 """Custom actions: thin adapters between Rasa trackers and `dvt_triage`.
 
-`validate_assessment_form` turns free-text replies into yes/no/unsure answers (several at
-once when a message answers several questions) and answers questions asked mid-form;
 `action_assess_home_care` applies the criteria and explains the outcome. All wording is in
-domain.yml.
+domain.yml. (The form's answers are read inside the Rasa server, by
+rasa_plugins.form_policy, so that a form turn needs no call to this server.)
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any, Dict, List, Text
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from dvt_triage import answers, criteria
+from dvt_triage import criteria
 from dvt_triage import slots as s
 from rasa_plugins.log_privacy import install as install_log_privacy
 from rasa_plugins.log_privacy import pseudonym
@@ -24,43 +22,6 @@ from rasa_plugins.log_privacy import pseudonym
 logger = logging.getLogger(__name__)
 # Over SMS the conversation id is a phone number: logs name conversations by a salted hash.
 install_log_privacy()
-
-WHY = re.compile(r"\bwhy\b|what for|what does (that|this) (have to do|matter)|why do you (ask|need)", re.I)
-FAQ_PREFIX = "faq_"
-
-
-class ValidateAssessmentForm(FormValidationAction):
-    """Understands the answer to the question asked, and any other answers in the message."""
-
-    def name(self) -> Text:
-        return f"validate_{s.ASSESSMENT_FORM}"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
-        requested = tracker.get_slot(s.REQUESTED_SLOT)
-        text = tracker.latest_message.get("text") or ""
-        intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
-        found = answers.interpret(text, requested)
-        events: List[EventType] = [SlotSet(slot, value) for slot, value in found.items()]
-        if requested and requested not in found:
-            # Undo the raw text the form's from_text mapping stored, so the question is asked again.
-            events.append(SlotSet(requested, None))
-            reply = "utter_noted" if found else _reply_to_non_answer(intent, text, requested)
-            dispatcher.utter_message(response=reply)
-        elif intent.startswith(FAQ_PREFIX) and found:
-            # "No. And what is a DVT, anyway?" answers and asks: answer the question too.
-            dispatcher.utter_message(response=f"utter_{intent}")
-        logger.debug("conversation %s: form answers %s", pseudonym(tracker.sender_id), sorted(found))
-        return events
-
-
-def _reply_to_non_answer(intent: Text, text: Text, requested: Text) -> Text:
-    if intent == "ask_why" or WHY.search(text):
-        return f"utter_why_{requested}"
-    if intent.startswith(FAQ_PREFIX):
-        return f"utter_{intent}"
-    return "utter_clarify"
 
 
 class ActionAssessHomeCare(Action):

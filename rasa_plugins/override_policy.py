@@ -45,9 +45,10 @@ UTTER_RESTART = "utter_restart"
 UTTER_UNAVAILABLE = "utter_assessment_unavailable"
 UTTER_TOO_LONG = "utter_message_too_long"
 RED_FLAG_CHECK = "red_flag_check"
-# Custom actions that always return events when they succeed: an ActionExecuted with
+# The custom action that always returns events when it succeeds: an ActionExecuted with
 # nothing after it means the action server failed (down, timed out, or erroring).
-CUSTOM_ACTIONS = {s.ASSESSMENT_FORM, "action_assess_home_care"}
+# (The form's answers are read in-process by AssessmentFormPolicy.)
+CUSTOM_ACTIONS = {"action_assess_home_care"}
 ASKED = "asked"
 
 # Actions after which the only sensible next step is to listen.
@@ -66,7 +67,7 @@ class TriageOverridePolicy(Policy):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"priority": 7}
+        return {"priority": 8}
 
     def train(
         self,
@@ -99,10 +100,8 @@ class TriageOverridePolicy(Policy):
     ) -> PolicyPrediction:
         last_action = tracker.latest_action_name
         if self._custom_action_failed(tracker):
-            requested = tracker.get_slot(s.REQUESTED_SLOT)
-            # Drop the unvalidated raw reply; the form asks the question again once it can.
-            events = [SlotSet(requested, None)] if tracker.active_loop_name and requested else []
-            return self._predict(UTTER_UNAVAILABLE, domain, events)
+            # The answers are kept: the next message asks for the outcome again.
+            return self._predict(UTTER_UNAVAILABLE, domain)
         if last_action == ACTION_LISTEN_NAME and tracker.latest_message:
             return self._after_user_message(tracker, domain)
         if last_action in LISTEN_AFTER:
@@ -156,8 +155,8 @@ class TriageOverridePolicy(Policy):
 
     @staticmethod
     def _forget_current_answer(tracker: DialogueStateTracker) -> List[Event]:
-        """Undo the raw text a form mapping stored for the message we are overriding,
-        and leave the question to be asked again when the form resumes."""
+        """Leave the question being asked open, to be asked again when the form resumes
+        (with no requested slot the form asks for the first open one instead of rejecting)."""
         requested = tracker.get_slot(s.REQUESTED_SLOT)
         if not tracker.active_loop_name or not requested:
             return []

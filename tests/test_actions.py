@@ -2,30 +2,22 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any, Optional
 
 import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.actions import ActionAssessHomeCare, ValidateAssessmentForm
+from actions.actions import ActionAssessHomeCare
 from dvt_triage import slots as s
 
-DATA = Path(__file__).parent / "data"
 DOMAIN: dict[str, Any] = {}
 ALL_GOOD = {**{c: s.YES for c in s.CONDITIONS}, **{e: s.NO for e in s.EXCLUSIONS}}
 
 
-def tracker(
-    text: str = "", intent: str = "inform", slots: Optional[dict] = None, requested: Optional[str] = None
-) -> Tracker:
-    """A tracker as the Rasa server sends it: the form active, `requested` being asked."""
+def tracker(text: str = "", intent: str = "inform", slots: Optional[dict] = None) -> Tracker:
+    """A tracker as the Rasa server sends it when the form has just been completed."""
     slots = dict(slots or {})
-    if requested:
-        slots[s.REQUESTED_SLOT] = requested
-        slots.setdefault(requested, text)  # what the form's from_text mapping stored
     return Tracker.from_dict(
         {
             "sender_id": "test",
@@ -34,7 +26,7 @@ def tracker(
             "events": [],
             "paused": False,
             "followup_action": None,
-            "active_loop": {"name": s.ASSESSMENT_FORM},
+            "active_loop": {},
             "latest_action_name": "action_listen",
         }
     )
@@ -48,66 +40,10 @@ def responses(dispatcher: CollectingDispatcher) -> list[str]:
     return [m["response"] for m in dispatcher.messages]
 
 
-async def validate(t: Tracker) -> tuple[dict, list[str]]:
-    dispatcher = CollectingDispatcher()
-    events = await ValidateAssessmentForm().run(dispatcher, t, DOMAIN)
-    return slot_events(events), responses(dispatcher)
-
-
 async def assess(slots: dict) -> tuple[dict, list[str]]:
     dispatcher = CollectingDispatcher()
     events = await ActionAssessHomeCare().run(dispatcher, tracker(slots=slots), DOMAIN)
     return slot_events(events), responses(dispatcher)
-
-
-async def test_fixture_tracker_mid_form_fills_the_answer_from_free_text():
-    t = Tracker.from_dict(json.loads((DATA / "tracker_mid_form.json").read_text()))
-    filled, said = await validate(t)
-    assert filled == {s.CANCER: s.YES}
-    assert said == []
-
-
-async def test_a_plain_no_answers_the_question_asked():
-    filled, said = await validate(tracker("nope", "deny", requested=s.KIDNEY_DISEASE))
-    assert filled == {s.KIDNEY_DISEASE: s.NO}
-    assert said == []
-
-
-async def test_one_message_fills_several_answers():
-    filled, _ = await validate(
-        tracker("no cancer, my kidneys are fine and no heart problems", requested=s.CANCER)
-    )
-    assert filled == {s.CANCER: s.NO, s.KIDNEY_DISEASE: s.NO, s.HEART_DISEASE: s.NO}
-
-
-async def test_an_answer_to_other_questions_is_kept_and_the_question_asked_again():
-    filled, said = await validate(tracker("I've had clots twice before", requested=s.CLOT_SMALL_STABLE))
-    assert filled == {s.RECURRENT_CLOTS: s.YES, s.CLOT_SMALL_STABLE: None}
-    assert said == ["utter_noted"]
-
-
-async def test_a_reply_that_answers_nothing_is_clarified_and_asked_again():
-    filled, said = await validate(tracker("banana", "nlu_fallback", requested=s.CANCER))
-    assert filled == {s.CANCER: None}
-    assert said == ["utter_clarify"]
-
-
-async def test_why_do_you_ask_gets_the_reason_for_that_question():
-    filled, said = await validate(tracker("why do you ask?", "ask_why", requested=s.KIDNEY_DISEASE))
-    assert filled == {s.KIDNEY_DISEASE: None}
-    assert said == ["utter_why_kidney_disease"]
-
-
-async def test_a_question_mid_form_is_answered_then_the_form_asks_again():
-    filled, said = await validate(tracker("should I wear compression stockings?", "faq_compression", requested=s.CANCER))
-    assert filled == {s.CANCER: None}
-    assert said == ["utter_faq_compression"]
-
-
-async def test_an_answer_with_a_question_gets_both():
-    filled, said = await validate(tracker("no. what is a DVT anyway?", "faq_what_is_dvt", requested=s.CANCER))
-    assert filled == {s.CANCER: s.NO}
-    assert said == ["utter_faq_what_is_dvt"]
 
 
 async def test_home_care_possible_outcome_lists_the_doctor_guided_measures():

@@ -1,0 +1,58 @@
+"""One reply during the assessment: the answers it gives, and what to say before the form goes on.
+
+Plain Python, so that the dialogue's reading of a reply can be reviewed and tested without
+Rasa; `rasa_plugins.form_policy` applies it to the conversation.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Optional
+
+from dvt_triage import answers
+from dvt_triage import slots as s
+
+WHY = re.compile(r"\bwhy\b|what for|what does (that|this) (have to do|matter)|why do you (ask|need)", re.I)
+FAQ_PREFIX = "faq_"
+INTENT_ASK_WHY = "ask_why"
+
+# Responses (domain.yml) said before the form asks its next question.
+UTTER_NOTED = "utter_noted"
+UTTER_CLARIFY = "utter_clarify"
+
+
+@dataclass(frozen=True)
+class FormTurn:
+    """`answers`: slot -> yes/no/unsure for every question the reply answers.
+    `reply`: the response to send before the next question, or None.
+    `answered_requested`: False when the question asked is still open and must be asked again."""
+
+    answers: dict[str, str] = field(default_factory=dict)
+    reply: Optional[str] = None
+    answered_requested: bool = True
+
+
+def read(text: str, intent: str, requested: Optional[str]) -> FormTurn:
+    """What a reply to the question `requested` says, and how the assistant responds first."""
+    found = answers.interpret(text, requested)
+    if requested and requested not in found:
+        reply = UTTER_NOTED if found else _reply_to_non_answer(intent, text, requested)
+        return FormTurn(found, reply, answered_requested=False)
+    if intent.startswith(FAQ_PREFIX) and found:
+        # "No. And what is a DVT, anyway?" answers and asks: answer the question too.
+        return FormTurn(found, f"utter_{intent}")
+    return FormTurn(found)
+
+
+def _reply_to_non_answer(intent: str, text: str, requested: str) -> str:
+    if intent == INTENT_ASK_WHY or WHY.search(text):
+        return f"utter_why_{requested}"
+    if intent.startswith(FAQ_PREFIX):
+        return f"utter_{intent}"
+    return UTTER_CLARIFY
+
+
+def outcome_pending(slot_values: dict[str, Optional[str]], triage_level: Optional[str]) -> bool:
+    """Every question answered but no outcome given (the outcome could not be produced)."""
+    return triage_level is None and all(slot_values.get(slot) in s.ANSWER_VALUES for slot in s.FORM_SLOTS)

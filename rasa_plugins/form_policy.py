@@ -1,0 +1,124 @@
+"""Dialogue policy that fills the assessment form from free-text replies, inside the Rasa server.
+
+The form (`assessment_form`, Rasa's own FormAction) asks the questions; this policy reads
+each reply with `dvt_triage.form_turn` and hands the answers to the form as policy events,
+so that a form turn needs no round trip to the action server (issue 5: that call was
+about a quarter of the time a message took). A reply that leaves the question open ("why
+do you ask?", a question, "banana") gets its response first and the question again.
+
+It ranks below `TriageOverridePolicy`, so an emergency, a "right now?" check, stop and
+start over always win, and above RulePolicy's form happy path, which it replaces.
+If every question was answered but the outcome could not be given (action server down),
+the next message asks for the outcome again.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.core.policies.policy import Policy, PolicyPrediction
+from rasa.engine.graph import ExecutionContext
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import Event, SlotSet
+from rasa.shared.core.generator import TrackerWithCachedStates
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from dvt_triage import form_turn
+from dvt_triage import slots as s
+
+ACTION_ASSESS = "action_assess_home_care"
+# Intents that TriageOverridePolicy answers: never read as an answer to the form.
+OVERRIDE_INTENTS = {s.INTENT_EMERGENCY, s.INTENT_RED_FLAG_CONTEXT, s.INTENT_STOP, s.INTENT_RESTART}
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True
+)
+class AssessmentFormPolicy(Policy):
+    """Reads the answers to the assessment form in-process and keeps the form going."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"priority": 7}
+
+    def train(
+        self,
+        training_trackers: List[TrackerWithCachedStates],
+        domain: Domain,
+        **kwargs: Any,
+    ) -> Resource:
+        # Nothing to learn: how a reply is read is written down in dvt_triage.answers.
+        with self._model_storage.write_to(self._resource):
+            pass
+        return self._resource
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "AssessmentFormPolicy":
+        return cls(config, model_storage, resource, execution_context)
+
+    def predict_action_probabilities(
+        self,
+        tracker: DialogueStateTracker,
+        domain: Domain,
+        rule_only_data: Optional[Dict[Text, Any]] = None,
+        **kwargs: Any,
+    ) -> PolicyPrediction:
+        in_form = tracker.active_loop_name == s.ASSESSMENT_FORM
+        last_action = tracker.latest_action_name
+        if last_action != ACTION_LISTEN_NAME or not tracker.latest_message:
+            if in_form and last_action in self._replies(tracker):
+                # The reply to a non-answer was said: the form asks its next question.
+                return self._predict(s.ASSESSMENT_FORM, domain)
+            return self._abstain(domain)
+        intent = tracker.latest_message.intent.get("name") or ""
+        if intent in OVERRIDE_INTENTS:
+            return self._abstain(domain)
+        if in_form:
+            return self._read_reply(tracker, domain, intent)
+        slot_values = {slot: tracker.get_slot(slot) for slot in s.FORM_SLOTS}
+        if form_turn.outcome_pending(slot_values, tracker.get_slot(s.TRIAGE_LEVEL)):
+            return self._predict(ACTION_ASSESS, domain)
+        return self._abstain(domain)
+
+    def _read_reply(self, tracker: DialogueStateTracker, domain: Domain, intent: Text) -> PolicyPrediction:
+        requested = tracker.get_slot(s.REQUESTED_SLOT)
+        turn = form_turn.read(tracker.latest_message.text or "", intent, requested)
+        events: List[Event] = [SlotSet(slot, value) for slot, value in turn.answers.items()]
+        if turn.reply is None:
+            return self._predict(s.ASSESSMENT_FORM, domain, events)
+        if not turn.answered_requested:
+            # With no requested slot the form asks for the first open one (this one) again,
+            # instead of rejecting the turn for want of an answer.
+            events.append(SlotSet(s.REQUESTED_SLOT, None))
+        return self._predict(turn.reply, domain, events)
+
+    @staticmethod
+    def _replies(tracker: DialogueStateTracker) -> set:
+        """The responses `_read_reply` may have said for the latest user message."""
+        intent = (tracker.latest_message.intent.get("name") if tracker.latest_message else None) or ""
+        replies = {form_turn.UTTER_NOTED, form_turn.UTTER_CLARIFY, *(f"utter_why_{slot}" for slot in s.FORM_SLOTS)}
+        if intent.startswith(form_turn.FAQ_PREFIX):
+            replies.add(f"utter_{intent}")
+        return replies
+
+    def _predict(
+        self, action: Text, domain: Domain, events: Optional[List[Event]] = None
+    ) -> PolicyPrediction:
+        probabilities = self._default_predictions(domain)
+        probabilities[domain.index_for_action(action)] = 1.0
+        # Like the form's own happy path, this does not wait on an ML reading of the message.
+        return self._prediction(probabilities, optional_events=events, is_no_user_prediction=True)
+
+    def _abstain(self, domain: Domain) -> PolicyPrediction:
+        return self._prediction(self._default_predictions(domain))
