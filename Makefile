@@ -78,4 +78,4 @@ test-e2e: train ## start the servers on free ports and talk to them over REST
 test: validate lint test-unit test-stories test-e2e $(TEST_TARGETS) ## everything CI runs
 
 clean: ## remove trained models, results and the local tracker database
-	rm -rf models results trackers.db
+	rm -rf models results trackers.db trackers.db-wal trackers.db-shm

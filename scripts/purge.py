@@ -36,7 +36,7 @@ def tracker_store_url(endpoints: Path) -> str:
     from rasa.utils.endpoints import read_endpoint_config
 
     config = read_endpoint_config(str(endpoints), "tracker_store")
-    if config is None or str(config.type).lower() != "sql":
+    if config is None or not _is_sql_store(str(config.type)):
         raise SystemExit(f"{endpoints}: no SQL tracker store configured; pass --db-url")
     kwargs = config.kwargs
     url = SQLTrackerStore.get_db_url(
@@ -44,6 +44,21 @@ def tracker_store_url(endpoints: Path) -> str:
         kwargs.get("username"), kwargs.get("password"), kwargs.get("login_db"), kwargs.get("query"),
     )
     return url if isinstance(url, str) else url.render_as_string(hide_password=False)
+
+
+def _is_sql_store(store_type: str) -> bool:
+    """`type: SQL`, or a custom store class built on Rasa's SQLTrackerStore (same table and keys),
+    such as rasa_plugins.tracker_store.FastSQLTrackerStore."""
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.exceptions import RasaException
+    from rasa.shared.utils.common import class_from_module_path
+
+    if store_type.lower() == "sql":
+        return True
+    try:
+        return issubclass(class_from_module_path(store_type), SQLTrackerStore)
+    except (ImportError, RasaException):
+        return False
 
 
 def purge_conversations(url: str, days: float, now: Optional[float] = None, dry_run: bool = False) -> tuple[int, int]:
