@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from actions.actions import outcome_responses
+from dvt_triage import form_turn
 from dvt_triage import slots as s
 from dvt_triage.criteria import Assessment
 from rasa_plugins import override_policy
@@ -56,6 +57,16 @@ def test_override_policy_responses_exist():
     for name in dir(override_policy):
         if name.startswith("UTTER_"):
             assert getattr(override_policy, name) in RESPONSES
+
+
+def test_form_policy_responses_exist():
+    assert form_turn.UTTER_NOTED in RESPONSES and form_turn.UTTER_CLARIFY in RESPONSES
+
+
+def test_form_answers_are_set_only_by_the_form_policy_never_as_raw_text():
+    for slot in s.FORM_SLOTS:
+        assert DOMAIN["slots"][slot]["mappings"] == [{"type": "custom"}], slot
+    assert f"validate_{s.ASSESSMENT_FORM}" not in DOMAIN["actions"]
 
 
 def test_the_emergency_instruction_says_call_now_and_do_not_drive():
