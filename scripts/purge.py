@@ -7,7 +7,9 @@ when its newest event is older than the cutoff, so no tracker is left half-delet
 opt-out list is kept: STOP must be honoured however long ago it was sent.
 
 The tracker store is the one endpoints.yml configures (the SQLite file TRACKER_DB by
-default), or any SQLAlchemy URL given with --db-url (e.g. postgresql://user:pw@host/db).
+default; deploy/endpoints.scale.yml for PostgreSQL, with the replicas' environment, including
+POSTGRESQL_SCHEMA if they use it), or any SQLAlchemy URL given with --db-url (e.g.
+postgresql://user:pw@host/db).
 Run it from cron, e.g. daily: `0 3 * * * cd /srv/dvt && make purge`.
 """
 
@@ -21,9 +23,10 @@ import time
 from contextlib import closing
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Union
 
 import sqlalchemy as sa
+from sqlalchemy.engine import URL
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DAYS = 30
@@ -31,7 +34,8 @@ EVENTS_TABLE = "events"  # rasa.core.tracker_store.SQLTrackerStore's table
 
 
 def tracker_store_url(endpoints: Path) -> str:
-    """The SQLAlchemy URL of the SQL tracker store configured in `endpoints`."""
+    """The SQLAlchemy URL of the SQL tracker store configured in `endpoints`: the database
+    `db`, never `login_db` (which Rasa only connects to in order to create `db`)."""
     from rasa.core.tracker_store import SQLTrackerStore
     from rasa.utils.endpoints import read_endpoint_config
 
@@ -41,9 +45,20 @@ def tracker_store_url(endpoints: Path) -> str:
     kwargs = config.kwargs
     url = SQLTrackerStore.get_db_url(
         kwargs.get("dialect", "sqlite"), config.url, kwargs.get("port"), kwargs.get("db", "rasa.db"),
-        kwargs.get("username"), kwargs.get("password"), kwargs.get("login_db"), kwargs.get("query"),
+        kwargs.get("username"), kwargs.get("password"), None, kwargs.get("query"),
     )
-    return url if isinstance(url, str) else url.render_as_string(hide_password=False)
+    return url if isinstance(url, str) else _url_text(url)
+
+
+def _url_text(url: URL) -> str:
+    """`url` as text that SQLAlchemy parses back to the same URL. SQLAlchemy 1.4's
+    render_as_string leaves a `%` in the password as it is, so `%41` would come back as `A`."""
+    from urllib.parse import quote
+
+    return url.set(
+        username=url.username and quote(url.username, safe=""),
+        password=url.password and quote(url.password, safe=""),
+    ).render_as_string(hide_password=False)
 
 
 def _is_sql_store(store_type: str) -> bool:
@@ -61,13 +76,23 @@ def _is_sql_store(store_type: str) -> bool:
         return False
 
 
-def purge_conversations(url: str, days: float, now: Optional[float] = None, dry_run: bool = False) -> tuple[int, int]:
+def purge_conversations(
+    url: Union[str, URL], days: float, now: Optional[float] = None, dry_run: bool = False
+) -> tuple[int, int]:
     """Deletes every conversation whose newest event is older than `days`; returns
     (conversations, events) deleted (or that would be, with `dry_run`)."""
+    from rasa.core.constants import POSTGRESQL_SCHEMA
+    from rasa.core.tracker_store import create_engine_kwargs
+
     cutoff = (now if now is not None else time.time()) - days * 86400
-    engine = sa.create_engine(url)
+    # Rasa's engine options: on PostgreSQL, the search_path of POSTGRESQL_SCHEMA, so that
+    # `events` is the table Rasa writes, not one of that name in another schema.
+    engine = sa.create_engine(url, **create_engine_kwargs(url))
     try:
         with engine.begin() as conn:  # one transaction: a conversation goes whole or not at all
+            schema = os.environ.get(POSTGRESQL_SCHEMA)
+            if engine.dialect.name == "postgresql" and schema and schema not in sa.inspect(conn).get_schema_names():
+                raise SystemExit(f"{POSTGRESQL_SCHEMA}={schema}: no such schema in the tracker store's database")
             if not sa.inspect(conn).has_table(EVENTS_TABLE):
                 return 0, 0
             events = sa.Table(EVENTS_TABLE, sa.MetaData(), autoload_with=conn)

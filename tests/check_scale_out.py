@@ -15,13 +15,10 @@ removed afterwards, whatever happens; their logs are kept in results/scale/.
 from __future__ import annotations
 
 import asyncio
-import glob
 import json
 import os
-import pwd
 import secrets
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
@@ -30,20 +27,19 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Iterator, Optional
 
-import psycopg2
 import pytest
 import redis
 import requests
 
 from dvt_triage import slots as s
 from tests.conversations import OUTCOMES, Transcript, assessment_script, drive
+from tests.postgres import DB_NAME, DB_USER, Postgres
 from tests.servers import BIN, ROOT, Server, free_port, latest_model, stop_process, wait_until
 
 CONVERSATIONS = 60
 REPLICAS = 2
 ENDPOINTS = ROOT / "deploy" / "endpoints.scale.yml"
 LOGS = ROOT / "results" / "scale"
-DB_NAME, DB_USER = "rasa", "rasa"
 START_TIMEOUT = 600  # the CPU is shared with other test runs
 # As deploy/README.md says: an action server drops a connection Rasa opened but has not yet
 # written to after Sanic's keep-alive timeout (5 s by default), and the answer is lost.
@@ -52,69 +48,6 @@ ACTIONS_KEEP_ALIVE = "120"
 # 60 conversations at once can keep a replica busy past the 10 s action timeout (whose
 # "call the clinic" reply tests/test_faults.py covers), so allow a minute.
 ACTION_TIMEOUT_SECONDS = "60"
-
-
-def _postgres_bin(name: str) -> str:
-    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), key=lambda p: int(p.split("/")[4]))
-    if not found:
-        raise FileNotFoundError(f"PostgreSQL's {name} not found: run scripts/install_scale_deps.sh")
-    return found[-1]
-
-
-def _run_as(user: Optional[str]) -> dict:
-    """Popen arguments that run a child as `user` (PostgreSQL refuses to run as root)."""
-    return {"user": user, "group": pwd.getpwnam(user).pw_gid} if user else {}
-
-
-class Postgres:
-    """A throw-away PostgreSQL cluster on a free loopback port, run as a child process."""
-
-    def __init__(self, tmp: Path) -> None:
-        self.user = "postgres" if os.geteuid() == 0 else None
-        self.dir = tmp / "postgres"
-        self.dir.mkdir()
-        self.port = free_port()
-        self.password = secrets.token_hex(12)
-        pwfile = self.dir / "pwfile"
-        pwfile.write_text(self.password + "\n")
-        if self.user:
-            shutil.chown(self.dir, self.user)
-            shutil.chown(pwfile, self.user)
-        self.log = open(self.dir / "postgres.log", "w")
-        self.proc: Optional[subprocess.Popen] = None
-
-    def start(self) -> None:
-        pwfile, data = self.dir / "pwfile", self.dir / "data"
-        subprocess.run(
-            [_postgres_bin("initdb"), "-D", str(data), "-U", DB_USER, f"--pwfile={pwfile}",
-             "--auth=scram-sha-256", "-E", "UTF8", "--no-sync"],
-            check=True, capture_output=True, cwd=self.dir, **_run_as(self.user),
-        )
-        self.proc = subprocess.Popen(
-            [_postgres_bin("postgres"), "-D", str(data), "-p", str(self.port), "-h", "127.0.0.1",
-             "-k", str(self.dir), "-c", "max_connections=200"],
-            stdout=self.log, stderr=subprocess.STDOUT, cwd=self.dir, **_run_as(self.user),
-        )
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                conn = self.connect("postgres")
-            except psycopg2.OperationalError:
-                if self.proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError((self.dir / "postgres.log").read_text()[-3000:])
-                time.sleep(0.5)
-                continue
-            conn.autocommit = True  # CREATE DATABASE cannot run in a transaction
-            conn.cursor().execute(f"CREATE DATABASE {DB_NAME}")
-            conn.close()
-            return
-
-    def connect(self, db: str = DB_NAME):
-        return psycopg2.connect(host="127.0.0.1", port=self.port, user=DB_USER, password=self.password, dbname=db)
-
-    def stop(self) -> None:
-        stop_process(self.proc, signal.SIGINT, timeout=30)  # SIGINT: PostgreSQL's "fast" shutdown
-        self.log.close()
 
 
 class Redis:

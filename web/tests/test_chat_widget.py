@@ -174,6 +174,66 @@ def test_quick_replies_lead_to_an_outcome_and_a_reload_keeps_the_conversation(vi
     assert visit.errors == []
 
 
+def focused(page: Page) -> str:
+    """What has the keyboard focus: a quick reply's title, or the focused element's class."""
+    return page.evaluate(
+        "() => { const e = document.activeElement;"
+        " return e.matches('.rw-reply') ? 'reply: ' + e.innerText : e.className; }"
+    )
+
+
+def tab_to_reply(page: Page, title: str, key: str = "Shift+Tab") -> None:
+    """Move the focus with Tab or Shift+Tab, as a keyboard user does, to a quick reply."""
+    seen = [focused(page)]
+    for _ in range(12):
+        if seen[-1] == f"reply: {title}":
+            return
+        page.keyboard.press(key)
+        seen.append(focused(page))
+    raise AssertionError(f"{key} never reached the {title!r} quick reply; the focus went {seen}")
+
+
+def test_quick_replies_are_buttons_a_keyboard_user_can_reach_and_press(visit, site):
+    page = visit.page
+    # Shorter than the article, so that a Space that is not stopped would scroll the page.
+    page.set_viewport_size({"width": 1280, "height": 700})
+    assert page.evaluate("() => document.scrollingElement.scrollHeight > window.innerHeight")
+    replies = page.locator(".rw-replies").last
+    # What a screen reader announces, and what Tab stops at.
+    assert replies.get_by_role("button").all_inner_texts() == ["Start the check", "Just a question"]
+    assert replies.locator(".rw-reply").evaluate_all("rs => rs.map(r => r.tabIndex)") == [0, 0]
+
+    tab_to_reply(page, "Start the check")
+    start = replies.get_by_role("button", name="Start the check", exact=True)
+    outline = start.evaluate("e => [getComputedStyle(e).outlineStyle, getComputedStyle(e).outlineWidth]")
+    assert outline == ["solid", "3px"]  # the focus can be seen (chat-widget.css)
+    screenshot(page, "widget-keyboard-focus.png")
+    page.keyboard.press("Enter")
+    bot_says(page, say(f"utter_ask_{s.EMERGENCY_SCREEN}"))
+    # The pressed reply is gone with its message's replies; the focus waits in the message field.
+    assert focused(page) == "rw-new-message"
+
+    tab_to_reply(page, "No")  # Shift+Tab: "Not sure", then "No"
+    page.keyboard.press("Space")
+    bot_says(page, say(f"utter_ask_{s.FORM_SLOTS[1]}"))
+    assert user_bubbles(page) == ["Start the check", "No"]
+    assert page.evaluate("() => window.scrollY") == 0  # Space pressed the reply, not scrolled
+    # Only the open question's replies are left, each a button in the tab order.
+    assert page.get_by_role("button", name="Not sure").count() == 1
+    assert page.locator(".rw-reply").evaluate_all(
+        "rs => rs.map(r => [r.innerText, r.getAttribute('role'), r.tabIndex])"
+    ) == [["Yes", "button", 0], ["No", "button", 0], ["Not sure", "button", 0]]
+
+    tab_to_reply(page, "Yes")
+    page.keyboard.press("Tab")
+    assert focused(page) == "reply: No"  # Tab goes forward through them
+    page.keyboard.press("Enter")
+    bot_says(page, say(f"utter_ask_{s.FORM_SLOTS[2]}"))
+    assert user_bubbles(page) == ["Start the check", "No", "No"]
+    assert_only_first_party(visit, site)
+    assert visit.errors == []
+
+
 def test_the_emergency_instruction_stands_out_with_a_tap_to_call_link(visit, site):
     page = visit.page
     type_message(page, "I can't breathe")
