@@ -16,19 +16,16 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Text
 
-from rasa.core.policies.policy import Policy, PolicyPrediction
-from rasa.engine.graph import ExecutionContext
+from rasa.core.policies.policy import PolicyPrediction
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event, SlotSet
-from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from dvt_triage import form_turn
 from dvt_triage import slots as s
+from rasa_plugins.deterministic_policy import DeterministicPolicy
 
 ACTION_ASSESS = "action_assess_home_care"
 # Intents that TriageOverridePolicy answers: never read as an answer to the form.
@@ -38,34 +35,12 @@ OVERRIDE_INTENTS = {s.INTENT_EMERGENCY, s.INTENT_RED_FLAG_CONTEXT, s.INTENT_STOP
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True
 )
-class AssessmentFormPolicy(Policy):
+class AssessmentFormPolicy(DeterministicPolicy):
     """Reads the answers to the assessment form in-process and keeps the form going."""
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {"priority": 7}
-
-    def train(
-        self,
-        training_trackers: List[TrackerWithCachedStates],
-        domain: Domain,
-        **kwargs: Any,
-    ) -> Resource:
-        # Nothing to learn: how a reply is read is written down in dvt_triage.answers.
-        with self._model_storage.write_to(self._resource):
-            pass
-        return self._resource
-
-    @classmethod
-    def load(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> "AssessmentFormPolicy":
-        return cls(config, model_storage, resource, execution_context)
 
     def predict_action_probabilities(
         self,
@@ -111,14 +86,3 @@ class AssessmentFormPolicy(Policy):
         if intent.startswith(form_turn.FAQ_PREFIX):
             replies.add(f"utter_{intent}")
         return replies
-
-    def _predict(
-        self, action: Text, domain: Domain, events: Optional[List[Event]] = None
-    ) -> PolicyPrediction:
-        probabilities = self._default_predictions(domain)
-        probabilities[domain.index_for_action(action)] = 1.0
-        # Like the form's own happy path, this does not wait on an ML reading of the message.
-        return self._prediction(probabilities, optional_events=events, is_no_user_prediction=True)
-
-    def _abstain(self, domain: Domain) -> PolicyPrediction:
-        return self._prediction(self._default_predictions(domain))

@@ -20,20 +20,17 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Text
 
-from rasa.core.policies.policy import Policy, PolicyPrediction
-from rasa.engine.graph import ExecutionContext
+from rasa.core.policies.policy import PolicyPrediction
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, Event, Restarted, SlotSet
-from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from dvt_triage import answers
 from dvt_triage import slots as s
 from rasa_plugins import action_server_timeout
+from rasa_plugins.deterministic_policy import DeterministicPolicy
 from rasa_plugins.message_guard import TOO_LONG_KEY
 
 UTTER_EMERGENCY = "utter_emergency"
@@ -58,7 +55,7 @@ LISTEN_AFTER = {UTTER_EMERGENCY, UTTER_ASK_RED_FLAG_NOW, UTTER_STOPPED, UTTER_GR
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True
 )
-class TriageOverridePolicy(Policy):
+class TriageOverridePolicy(DeterministicPolicy):
     """Safety overrides that win over forms, rules and ML predictions."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -68,28 +65,6 @@ class TriageOverridePolicy(Policy):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {"priority": 8}
-
-    def train(
-        self,
-        training_trackers: List[TrackerWithCachedStates],
-        domain: Domain,
-        **kwargs: Any,
-    ) -> Resource:
-        # Nothing to learn: the overrides are rules of the clinic, not of the data.
-        with self._model_storage.write_to(self._resource):
-            pass
-        return self._resource
-
-    @classmethod
-    def load(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> "TriageOverridePolicy":
-        return cls(config, model_storage, resource, execution_context)
 
     def predict_action_probabilities(
         self,
@@ -174,15 +149,3 @@ class TriageOverridePolicy(Policy):
             events += [SlotSet(s.EXCLUSION_REASONS, None)]
         events.append(SlotSet(s.TRIAGE_LEVEL, level))
         return events
-
-    def _predict(
-        self, action: Text, domain: Domain, events: Optional[List[Event]] = None
-    ) -> PolicyPrediction:
-        probabilities = self._default_predictions(domain)
-        probabilities[domain.index_for_action(action)] = 1.0
-        # `is_no_user_prediction` puts the override on a par with a form's happy path,
-        # which it then beats on priority.
-        return self._prediction(probabilities, optional_events=events, is_no_user_prediction=True)
-
-    def _abstain(self, domain: Domain) -> PolicyPrediction:
-        return self._prediction(self._default_predictions(domain))
