@@ -6,12 +6,25 @@
    a native button does. The widget removes a message's quick replies once one is chosen
    (and shows them only under the latest message), so no used reply stays in the tab order;
    when the pressed one disappears, focus moves to the message field, from which Shift+Tab
-   reaches the next question's replies. */
+   reaches the next question's replies.
+
+   Screen readers: the widget's message list is not a live region, so new bot messages were
+   silent. This makes it a polite log (role="log", aria-live="polite", a name) as the widget
+   renders it, so each new message is read once the screen reader is idle. The emergency
+   instruction (the only bot message with a tel:911 link, as in chat-widget.css) is also
+   copied into our own visually hidden role="alert" region, which interrupts. Why a region of
+   our own rather than role="alert" on the message: screen readers announce changes to a live
+   region that was already in the page, reliably; an element that gains role="alert" after
+   it is rendered, nested inside the polite log, is announced by some and not others. The
+   message stays in the log too, so the patient may hear it twice, and finds it there again. */
 (function () {
   "use strict";
 
   var REPLY = "div.rw-reply";
   var INPUT = ".rw-new-message";
+  var MESSAGES = ".rw-messages-container";
+  var BOT_MESSAGE = ".rw-response";
+  var EMERGENCY_LINK = 'a[href="tel:911"]';
   var pressed = null; // the reply last pressed from the keyboard, until it leaves the page
 
   function makeButton(el) {
@@ -19,11 +32,42 @@
     if (el.getAttribute("tabindex") !== "0") el.setAttribute("tabindex", "0");
   }
 
+  function within(root, selector) {
+    var found = Array.prototype.slice.call(root.querySelectorAll(selector));
+    if (root.matches(selector)) found.unshift(root);
+    return found;
+  }
+
+  function makeLog(el) {
+    el.setAttribute("role", "log");
+    el.setAttribute("aria-live", "polite");
+    el.setAttribute("aria-label", "Conversation with the assistant");
+  }
+
+  // Created at start, long before an emergency, so that its change is announced.
+  var alertRegion = document.createElement("div");
+  alertRegion.className = "dvt-chat-alert";
+  alertRegion.setAttribute("role", "alert");
+  alertRegion.setAttribute("aria-live", "assertive");
+  alertRegion.setAttribute("aria-atomic", "true");
+  var announced = new WeakSet();
+
+  function announce(message) {
+    if (announced.has(message)) return;
+    announced.add(message);
+    var text = document.createElement("p"); // a new node each time: a repeat is read again
+    text.textContent = message.textContent;
+    alertRegion.replaceChildren(text);
+  }
+
   function upgrade(root) {
     if (root.nodeType !== 1) return;
-    if (root.matches(REPLY)) makeButton(root);
-    var replies = root.querySelectorAll(REPLY);
-    for (var i = 0; i < replies.length; i += 1) makeButton(replies[i]);
+    within(root, REPLY).forEach(makeButton);
+    within(root, MESSAGES).forEach(makeLog);
+    within(root, EMERGENCY_LINK).forEach(function (link) {
+      var message = link.closest(BOT_MESSAGE);
+      if (message) announce(message);
+    });
   }
 
   function replyOf(event) {
@@ -66,6 +110,7 @@
   });
 
   function start() {
+    document.body.appendChild(alertRegion);
     upgrade(document.body);
     new MutationObserver(function (mutations) {
       for (var i = 0; i < mutations.length; i += 1) {

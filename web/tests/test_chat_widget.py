@@ -13,7 +13,7 @@ from typing import Iterator
 
 import pytest
 import yaml
-from playwright.sync_api import Browser, Locator, Page, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
 from dvt_triage import slots as s
 from tests.servers import ROOT, BIN, Server, free_port, start_actions, start_rasa, wait_until
@@ -245,6 +245,25 @@ def test_the_emergency_instruction_stands_out_with_a_tap_to_call_link(visit, sit
     assert greeting.evaluate("e => getComputedStyle(e).backgroundColor") != EMERGENCY_RED
     screenshot(page, "widget-emergency.png")
     assert_only_first_party(visit, site)
+
+
+def test_a_screen_reader_hears_each_reply_and_the_emergency_interrupts(visit, site):
+    page = visit.page
+    # The message list is a polite live region (chat-widget-keyboard.js): new messages are read.
+    log = page.get_by_role("log", name="Conversation with the assistant", exact=True)
+    expect(log).to_have_attribute("aria-live", "polite")
+    expect(log.get_by_text(say("utter_greet"))).to_be_visible()
+    alert = page.get_by_role("alert")
+    expect(alert).to_have_count(1)
+    expect(alert).to_have_text("")  # nothing urgent yet: the greeting is not shouted
+
+    type_message(page, "I can't breathe")
+    expect(alert).to_contain_text(EMERGENCY, timeout=REPLY_TIMEOUT_MS)
+    expect(alert).to_contain_text("Do not drive yourself")
+    expect(log.get_by_text(EMERGENCY)).to_be_visible()  # and it stays in the conversation
+    box = alert.bounding_box()
+    assert box is not None and box["width"] <= 1 and box["height"] <= 1  # heard, not shown twice
+    assert visit.errors == []
 
 
 @pytest.mark.parametrize(
