@@ -28,7 +28,7 @@ class ActionAssessHomeCare(Action):
     """Applies the article's criteria to the answers and explains the outcome."""
 
     def name(self) -> Text:
-        return "action_assess_home_care"
+        return s.ACTION_ASSESS_HOME_CARE
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]

@@ -45,9 +45,22 @@ def read(text: str, intent: str, requested: Optional[str]) -> FormTurn:
     return FormTurn(found)
 
 
+def _why(slot: str) -> str:
+    return f"utter_why_{slot}"
+
+
+# The replies `read` gives whatever the intent; an FAQ answer depends on the intent.
+_REPLIES = frozenset({UTTER_NOTED, UTTER_CLARIFY, *(_why(slot) for slot in s.FORM_SLOTS)})
+
+
+def is_reply(action: Optional[str], intent: str) -> bool:
+    """Whether `action` is a response `read` may have given to a reply with `intent`."""
+    return action in _REPLIES or (intent.startswith(FAQ_PREFIX) and action == f"utter_{intent}")
+
+
 def _reply_to_non_answer(intent: str, text: str, requested: str) -> str:
     if intent == INTENT_ASK_WHY or WHY.search(text):
-        return f"utter_why_{requested}"
+        return _why(requested)
     if intent.startswith(FAQ_PREFIX):
         return f"utter_{intent}"
     return UTTER_CLARIFY

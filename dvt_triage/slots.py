@@ -64,6 +64,7 @@ TRIAGE_LEVELS = (EMERGENCY, NOT_HOME_CARE, NEEDS_EVALUATION, HOME_CARE_POSSIBLE)
 
 # Names in the Rasa domain that the in-process plugins and actions share.
 ASSESSMENT_FORM = "assessment_form"
+ACTION_ASSESS_HOME_CARE = "action_assess_home_care"
 INTENT_EMERGENCY = "emergency"
 INTENT_RED_FLAG_CONTEXT = "red_flag_context"
 INTENT_STOP = "stop"

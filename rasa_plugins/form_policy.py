@@ -27,7 +27,6 @@ from dvt_triage import form_turn
 from dvt_triage import slots as s
 from rasa_plugins.deterministic_policy import DeterministicPolicy
 
-ACTION_ASSESS = "action_assess_home_care"
 # Intents that TriageOverridePolicy answers: never read as an answer to the form.
 OVERRIDE_INTENTS = {s.INTENT_EMERGENCY, s.INTENT_RED_FLAG_CONTEXT, s.INTENT_STOP, s.INTENT_RESTART}
 
@@ -51,19 +50,19 @@ class AssessmentFormPolicy(DeterministicPolicy):
     ) -> PolicyPrediction:
         in_form = tracker.active_loop_name == s.ASSESSMENT_FORM
         last_action = tracker.latest_action_name
+        intent = (tracker.latest_message.intent.get("name") if tracker.latest_message else None) or ""
         if last_action != ACTION_LISTEN_NAME or not tracker.latest_message:
-            if in_form and last_action in self._replies(tracker):
+            if in_form and form_turn.is_reply(last_action, intent):
                 # The reply to a non-answer was said: the form asks its next question.
                 return self._predict(s.ASSESSMENT_FORM, domain)
             return self._abstain(domain)
-        intent = tracker.latest_message.intent.get("name") or ""
         if intent in OVERRIDE_INTENTS:
             return self._abstain(domain)
         if in_form:
             return self._read_reply(tracker, domain, intent)
         slot_values = {slot: tracker.get_slot(slot) for slot in s.FORM_SLOTS}
         if form_turn.outcome_pending(slot_values, tracker.get_slot(s.TRIAGE_LEVEL)):
-            return self._predict(ACTION_ASSESS, domain)
+            return self._predict(s.ACTION_ASSESS_HOME_CARE, domain)
         return self._abstain(domain)
 
     def _read_reply(self, tracker: DialogueStateTracker, domain: Domain, intent: Text) -> PolicyPrediction:
@@ -77,12 +76,3 @@ class AssessmentFormPolicy(DeterministicPolicy):
             # instead of rejecting the turn for want of an answer.
             events.append(SlotSet(s.REQUESTED_SLOT, None))
         return self._predict(turn.reply, domain, events)
-
-    @staticmethod
-    def _replies(tracker: DialogueStateTracker) -> set:
-        """The responses `_read_reply` may have said for the latest user message."""
-        intent = (tracker.latest_message.intent.get("name") if tracker.latest_message else None) or ""
-        replies = {form_turn.UTTER_NOTED, form_turn.UTTER_CLARIFY, *(f"utter_why_{slot}" for slot in s.FORM_SLOTS)}
-        if intent.startswith(form_turn.FAQ_PREFIX):
-            replies.add(f"utter_{intent}")
-        return replies

@@ -45,7 +45,7 @@ RED_FLAG_CHECK = "red_flag_check"
 # The custom action that always returns events when it succeeds: an ActionExecuted with
 # nothing after it means the action server failed (down, timed out, or erroring).
 # (The form's answers are read in-process by AssessmentFormPolicy.)
-CUSTOM_ACTIONS = {"action_assess_home_care"}
+CUSTOM_ACTIONS = {s.ACTION_ASSESS_HOME_CARE}
 ASKED = "asked"
 
 # Actions after which the only sensible next step is to listen.

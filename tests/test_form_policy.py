@@ -17,7 +17,7 @@ from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, Even
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from dvt_triage import slots as s
-from rasa_plugins.form_policy import ACTION_ASSESS, AssessmentFormPolicy
+from rasa_plugins.form_policy import AssessmentFormPolicy
 
 ROOT = Path(__file__).resolve().parent.parent
 DOMAIN = Domain.load(str(ROOT / "domain.yml"))
@@ -111,7 +111,7 @@ ALL_ANSWERED = [SlotSet(slot, s.NO) for slot in s.FORM_SLOTS]
 
 
 def test_an_outcome_that_could_not_be_given_is_asked_for_again_on_the_next_message(policy):
-    failed = [*ALL_ANSWERED, ActionExecuted(ACTION_ASSESS), ActionExecuted("utter_assessment_unavailable")]
-    assert predict(policy, failed + user("ok", "affirm")) == (ACTION_ASSESS, {})
-    given = [*ALL_ANSWERED, ActionExecuted(ACTION_ASSESS), SlotSet(s.TRIAGE_LEVEL, s.HOME_CARE_POSSIBLE)]
+    failed = [*ALL_ANSWERED, ActionExecuted(s.ACTION_ASSESS_HOME_CARE), ActionExecuted("utter_assessment_unavailable")]
+    assert predict(policy, failed + user("ok", "affirm")) == (s.ACTION_ASSESS_HOME_CARE, {})
+    given = [*ALL_ANSWERED, ActionExecuted(s.ACTION_ASSESS_HOME_CARE), SlotSet(s.TRIAGE_LEVEL, s.HOME_CARE_POSSIBLE)]
     assert predict(policy, given + user("ok", "affirm")) == (None, {})
