@@ -1,210 +1,335 @@
 """Understands a patient's free-text answers to the assessment questions.
 
-"nope", "my kidneys are fine", "I started apixaban yesterday", "no cancer but I do
-have heart failure": each clause of a message is matched against the topic of every
-assessment slot (so one message can answer several questions) and given a polarity.
-A bare "yes"/"no"/"not sure" answers the question that was asked. Hedged answers
-("not that I know of", "I think so") are `unsure`: an unknown never counts as safe.
+"nope", "my kidneys are fine", "I started apixaban yesterday", "no cancer but I do have
+heart failure": every mention of a question's topic (data/answer_topics.yml) answers that
+question, whichever was asked, so one message can answer several; a clause with no topic
+("yes", "not yet", "I don't think so") answers the question that was asked. The context
+engine (dvt_triage.context, data/context_rules.yml) says whether each mention is negated,
+hedged, past, future, or someone else's.
+
+Safety is asymmetric: a reading that makes the patient look safer needs a clear statement.
+- A hedge, a double negative, or a past condition with no clear status is "unsure".
+- Someone else's condition answers nothing about the patient (for the question asked it is
+  "unsure": the patient has not said).
+- A self-correction ("no wait, actually yes") replaces what came before it; otherwise, when
+  the clauses disagree, the reading that is not the safer-looking one wins.
 """
 
 from __future__ import annotations
 
-import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 from typing import Optional
 
+import yaml
+from spacy.matcher import Matcher
+from spacy.tokens import Doc
+
+from dvt_triage import context as ctx
 from dvt_triage import slots as s
 
-# What each question is about. A clause that mentions a topic answers that slot.
-TOPICS: dict[str, str] = {
-    s.EMERGENCY_SCREEN: r"chest pain|trouble breathing|short(ness)? of breath|breathless",
-    s.DIAGNOSIS_CONFIRMED: (
-        r"ultra ?sound|doppler|duplex|scan(ned)?|imaging|venogra|diagnos|confirmed|"
-        r"they (saw|found) (it|the clot|a clot)"
-    ),
-    s.CLOT_SMALL_STABLE: r"(clot|it|dvt)('s| is| was) (\w+ )?(small|stable|tiny|minor|large|big|growing|extensive)|(small|stable|tiny|large|big) (clot|dvt)",
-    s.ANTICOAGULANT_STARTED: (
-        r"blood ?thinner|anti-?coagula|apixaban|eliquis|rivaroxaban|xarelto|warfarin|"
-        r"coumadin|jantoven|heparin|enoxaparin|lovenox|dalteparin|fragmin|dabigatran|"
-        r"pradaxa|edoxaban|savaysa|lixiana|fondaparinux|arixtra|tinzaparin|injections?\b|shots?\b"
-    ),
-    s.FOLLOW_UP_AVAILABLE: (
-        r"follow[- ]?up|appointment|check[- ]?up|see (my|the|a) (doctor|gp|nurse|specialist)|"
-        r"booked|scheduled|review|clinic visit|coming back"
-    ),
-    s.SEVERE_SYMPTOMS: r"swell|swollen|(leg|calf|thigh|ankle|foot|knee) (is |are )?(very |really |so )?(pain|hurt|ache|aching|sore|tender)|severe (pain|swelling)",
-    s.RECURRENT_CLOTS: (
-        r"clots? (twice|before|again|in the past|previously)|(had|have had|got) (a |another |other )?clots?|"
-        r"recurr|previous (clot|dvt|pe)|dvt before|(second|third|2nd|3rd|another|first) (clot|dvt|one|time)|"
-        r"clots? (\w+ )?(times|years ago)|more than one clot|several clots|many clots|history of (clots|dvt)"
-    ),
-    s.HIGH_PE_RISK: r"pulmonary embol|\bpe\b|embolism",
-    s.CANCER: r"cancer|tumou?r|chemo|oncolog|lymphoma|leuka?emia|malignan|metasta|myeloma|radiotherapy|radiation",
-    s.KIDNEY_DISEASE: r"kidney|renal|dialysis|nephr",
-    s.HEART_DISEASE: (
-        r"heart (disease|failure|problem|condition|attack|trouble|issue)|heart'?s? (is |are )?(fine|ok|okay|good|healthy|normal)|"
-        r"cardiac|angina|arrhythm|a-?fib|atrial fib|coronary|bypass|stent|pacemaker|valve"
-    ),
-    s.CLOTTING_DISORDER: (
-        r"clotting (disorder|problem|condition)|bleeding disorder|factor v|leiden|thrombophilia|antiphospholipid|"
-        r"protein [cs]|antithrombin|prothrombin|hypercoag|lupus anticoag|blood disorder"
-    ),
-    s.BLOOD_THINNER_UNSAFE: (
-        r"bleed|bleeding|haemorrhag|hemorrhag|ulcer|allerg|interact|"
-        r"(can'?t|cannot|can not|unable to|not able to|not allowed to|shouldn'?t|can) take|tolerate"
-    ),
-}
+DEFAULT_TOPICS = ctx.DATA / "answer_topics.yml"
 
-# Words that answer the question being asked, but are too common to assign to it otherwise
-# ("pain" in "chest pain" is not an answer about leg pain).
-ASKED_TOPICS: dict[str, str] = {
-    s.SEVERE_SYMPTOMS: r"pain|hurt|ache|aching|sore|tender|severe|mild|bad\b|agony|unbearable|terrible|awful",
-    s.CLOT_SMALL_STABLE: r"\bsmall\b|\bstable\b|\btiny\b|\bminor\b|\blarge\b|\bbig\b|\bgrowing\b|\bextensive\b",
-    s.HIGH_PE_RISK: r"high[- ]risk|\blow[- ]risk|lungs?\b|\brisk\b",
-}
-# A clause that answers the first slot is not also an answer to the second
-# ("I had a bad bleed on warfarin" is about safety, not about having started it).
-SHADOWS = {s.BLOOD_THINNER_UNSAFE: s.ANTICOAGULANT_STARTED}
-
-# A clause whose answer is uncertain. Checked before negation ("not sure", "don't know").
-UNSURE_CUES = (
-    r"not sure|unsure|don'?t know|do not know|dunno|no idea|not certain|uncertain|can'?t remember|"
-    r"cannot remember|don'?t remember|not that i know|not that i'?m aware|not to my knowledge|"
-    r"maybe|might|perhaps|possibly|i think|i guess|i believe|probably|not yet sure|haven'?t been told|"
-    r"nobody told|no one told|wasn'?t told|ask(ed)? my doctor|idk|\?\s*$|hmm+|not clear|unclear|waiting for"
-)
-# A clause that denies what it mentions.
-NEGATION_CUES = (
-    r"\bno\b|\bnot\b|\bnope\b|\bnah\b|\bnever\b|\bnone\b|\bnothing\b|\bwithout\b|\bneither\b|\bnor\b|"
-    r"n'?t\b|\bdon'?t\b|\bhaven'?t\b|\bhasn'?t\b|\bisn'?t\b|\baren'?t\b|\bwasn'?t\b|\bdidn'?t\b|\bnegative\b|"
-    r"\bfree of\b|\bclear of\b|\bruled out\b"
-)
-# Words that mean "nothing wrong there" for a condition one might have.
-HEALTHY_CUES = r"\bfine\b|\bok\b|\bokay\b|\bhealthy\b|\bnormal\b|\bgood\b|\bgreat\b|\bperfect\b|\ball clear\b"
-
-# Slot-specific phrases whose polarity the generic rules would get wrong.
-OVERRIDES: dict[str, tuple[tuple[str, str], ...]] = {
-    s.BLOOD_THINNER_UNSAFE: (
-        (r"(can'?t|cannot|can not|unable to|not able to|not allowed to|shouldn'?t) (take|have|use)", s.YES),
-        (r"\bcan (take|have|use)|tolerate[sd]? (it|them|\w+) (fine|well)|no (problem|issue)s? (with|taking)", s.NO),
-        (r"(had|have|get|got) (a )?(bad |major |serious |big )?(bleed|bleeding|haemorrhage|hemorrhage|ulcer)", s.YES),
-    ),
-    s.CLOT_SMALL_STABLE: (
-        (r"\blarge\b|\bbig\b|\bgrowing\b|\bextensive\b|not (small|stable)", s.NO),
-    ),
-    s.SEVERE_SYMPTOMS: (
-        (r"\bmild\b|\bslight\b|\ba (little|bit)\b|not (too |that |very )?(bad|severe)|manageable|bearable", s.NO),
-    ),
-    s.RECURRENT_CLOTS: (
-        (r"\bfirst (clot|dvt|one|time)\b|only (one|this) (clot|one)|never (had|have had) (a |another )?clot", s.NO),
-        (r"clots? (twice|\w+ times)|(second|third|2nd|3rd|another) (clot|dvt|one|time)|more than one clot|several clots", s.YES),
-    ),
-    s.ANTICOAGULANT_STARTED: (
-        (r"(haven'?t|have not|not|didn'?t|did not|hasn'?t|not yet) (yet )?(started|begun|been (given|prescribed|started))", s.NO),
-        (r"\b(started|starting|began|on|taking|take|prescribed|given|using|injecting)\b", s.YES),
-    ),
-}
-
-YES_WORDS = (
-    r"^(yes|yeah|yea|yep|yup|ya|yah|y|sure|correct|right|true|definitely|absolutely|affirmative|indeed|"
-    r"of course|i do|i did|i have|i am|i'm|it is|it was|they did|they have|it has|that's right|uh huh|ok|okay|"
-    r"yes i do|yes i have|certainly|totally|100%)\b"
-)
-NO_WORDS = (
-    r"^(no|nope|nah|nay|n|never|not really|negative|none|nothing|no way|not at all|i don'?t|i do not|"
-    r"i haven'?t|i have not|it isn'?t|it's not|they didn'?t|nothing like that)\b"
-)
-
-CLAUSE_SPLIT = re.compile(r"[.;!\n]+|,\s*(?:but|though|however|and)\b|\bbut\b|\bhowever\b|\bthough\b|\balthough\b")
-QUESTION_START = re.compile(
-    r"^\s*(what|why|how|when|where|who|which|is it|are you|can you|could you|should i|do i need|does)\b"
+PAST_VALUES = {"unsure": s.UNSURE, "yes": s.YES, "ignore": None}
+FUTURE_VALUES = {"no": s.NO, "ignore": None}
+SLOT_KEYS = frozenset({"topics", "asked_only", "past", "future", "negated", "parts"})
+TOPIC_KEYS = frozenset({"phrases", "pattern", "value", "part"})
+SLOT_KEYS_PARTS = "parts"
+# A mention that names the topic without saying yes or no ("the pain", "my risk of a PE"):
+# read as yes (no if negated), but only when nothing clearer is said.
+MENTION = "mention"
+TOPIC_VALUES = (s.YES, s.NO, MENTION)
+FILE_KEYS = frozenset({"typo_terms", "not_typos", "slots", "answers"})
+ANSWER_KEYS = frozenset({"fillers", "trailing", "yes", "no"})
+# The reading that makes a patient look safer than they are.
+SAFE_LOOKING = {**{slot: s.NO for slot in (s.EMERGENCY_SCREEN, *s.EXCLUSIONS)}, **{slot: s.YES for slot in s.CONDITIONS}}
+CAUTIOUS = {slot: s.YES if value == s.NO else s.NO for slot, value in SAFE_LOOKING.items()}
+QUESTION_WORDS = frozenset(
+    {"what", "why", "how", "when", "where", "who", "which", "is", "are", "can", "could", "should", "does", "do", "will", "would"}
 )
 
 
-def _compile(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern, re.IGNORECASE)
+@dataclass(frozen=True)
+class Mention:
+    slot: str
+    start: int
+    end: int
+    value: str
+    asked_only: bool
+    part: Optional[str] = None
 
 
-_TOPICS = {slot: _compile(p) for slot, p in TOPICS.items()}
-_ASKED_TOPICS = {slot: _compile(p) for slot, p in ASKED_TOPICS.items()}
-_OVERRIDES = {slot: [(_compile(p), v) for p, v in rules] for slot, rules in OVERRIDES.items()}
-_UNSURE = _compile(UNSURE_CUES)
-_NEGATION = _compile(NEGATION_CUES)
-_HEALTHY = _compile(HEALTHY_CUES)
-_YES = _compile(YES_WORDS)
-_HEDGED_NO = _compile(r"^(no,? )?(i )?(don'?t|do not) think so\b|^(i )?(don'?t|do not) believe so\b")
-_NO = _compile(NO_WORDS)
+@dataclass(frozen=True)
+class SlotRules:
+    past: Optional[str]
+    future: Optional[str]
+    negated: str
+    parts: tuple[str, ...] = ()
 
 
-def normalise(text: str) -> str:
-    """Lower-case, straighten quotes and collapse white space."""
-    text = text.replace("\u2019", "'").replace("\u2018", "'").lower()
-    return re.sub(r"\s+", " ", text).strip()
+@dataclass(frozen=True)
+class Reading:
+    """One clause's answer to one question, where it starts, and whether it is weak (a
+    double negative, read only when nothing clearer is said)."""
+
+    slot: str
+    position: int
+    value: str
+    weak: bool = False
+    part: Optional[str] = None
 
 
-def clauses(text: str) -> list[str]:
-    """Split a message at sentence ends and contrastive words ("but", "however")."""
-    return [c.strip(" ,") for c in CLAUSE_SPLIT.split(normalise(text)) if c and c.strip(" ,")]
+def _damerau1(a: str, b: str) -> bool:
+    """Whether b is a at one edit: a letter missing, extra, wrong, or two swapped."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(diff) == 1:
+            return True
+        return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
 
 
-def is_question(text: str) -> bool:
-    """True for a message that asks rather than answers ("why do you ask?")."""
-    t = normalise(text)
-    return bool(QUESTION_START.match(t)) and (t.endswith("?") or len(t.split()) <= 8)
+class AnswerReader:
+    """Reads answers; configured entirely by the topic file and the context engine's rules."""
+
+    def __init__(self, topics_path: Path = DEFAULT_TOPICS, engine: Optional[ctx.ContextEngine] = None) -> None:
+        self.engine = engine or ctx.get_engine()
+        nlp, norms = self.engine.nlp, self.engine.norms
+        data = yaml.safe_load(Path(topics_path).read_text(encoding="utf-8"))
+        ctx.check_keys(str(topics_path), data, FILE_KEYS, FILE_KEYS)
+        unknown = set(data["slots"]) - set(s.FORM_SLOTS)
+        if unknown or set(s.FORM_SLOTS) - set(data["slots"]):
+            raise ctx.RuleError(f"{topics_path}: slots must be exactly {s.FORM_SLOTS}; unknown {sorted(unknown)}")
+        self.typo_terms = {str(t) for t in data["typo_terms"]}
+        self.not_typos = {str(t) for t in data["not_typos"]}
+        self.matcher = Matcher(nlp.vocab, validate=True)
+        self.slot_rules: dict[str, SlotRules] = {}
+        for slot, spec in data["slots"].items():
+            where = f"{topics_path}: {slot}"
+            ctx.check_keys(where, spec, SLOT_KEYS, {"topics", "past", "future"})
+            if spec["past"] not in PAST_VALUES or spec["future"] not in FUTURE_VALUES:
+                raise ctx.RuleError(f"{where}: past must be one of {list(PAST_VALUES)}, future one of {list(FUTURE_VALUES)}")
+            negated = str(spec.get("negated", s.NO))
+            if negated not in (s.NO, s.UNSURE):
+                raise ctx.RuleError(f"{where}: negated must be no or unsure")
+            parts = tuple(str(p) for p in spec.get("parts") or ())
+            self.slot_rules[slot] = SlotRules(PAST_VALUES[spec["past"]], FUTURE_VALUES[spec["future"]], negated, parts)
+            for group in ("topics", "asked_only"):
+                for number, topic in enumerate(spec.get(group) or []):
+                    twhere = f"{where}: {group} {number + 1}"
+                    ctx.check_keys(twhere, topic, TOPIC_KEYS)
+                    value = str(topic.get("value", s.YES))
+                    if value not in TOPIC_VALUES:
+                        raise ctx.RuleError(f"{twhere}: value must be one of {TOPIC_VALUES}")
+                    part = str(topic.get("part", ""))
+                    if part and part not in parts:
+                        raise ctx.RuleError(f"{twhere}: part {part!r} not in the slot's parts {parts}")
+                    key = f"{slot}|{value}|{group}|{part}"
+                    ctx.add_patterns(self.matcher, nlp, key, topic, twhere, norms)
+        answers = data["answers"]
+        ctx.check_keys(f"{topics_path}: answers", answers, ANSWER_KEYS, ANSWER_KEYS)
+        self.fillers = {str(w) for w in answers["fillers"]}
+        self.trailing = {str(w) for w in answers["trailing"]}
+        self.answer_matcher = Matcher(nlp.vocab, validate=True)
+        for value in (s.YES, s.NO):
+            for number, spec in enumerate(answers[value]):
+                where = f"{topics_path}: answers {value} {number + 1}"
+                ctx.check_keys(where, spec, {"phrases", "pattern", "whole_clause"})
+                key = f"{value}|{'whole' if spec.get('whole_clause') else 'start'}"
+                ctx.add_patterns(self.answer_matcher, nlp, key, spec, where, norms)
+
+    # --- tokens --------------------------------------------------------------------------
+    def _correct_typos(self, doc: Doc) -> None:
+        for token in doc:
+            word = token.norm_
+            if len(word) < 5 or not word.isalpha() or word in self.typo_terms or word in self.not_typos:
+                continue
+            near = [t for t in self.typo_terms if t[0] == word[0] and _damerau1(word, t)]
+            if len(near) == 1:
+                token.norm_ = near[0]
+
+    def parse(self, text: str) -> ctx.Parsed:
+        parsed = self.engine.parse(text)
+        self._correct_typos(parsed.doc)
+        return parsed
+
+    # --- reading -------------------------------------------------------------------------
+    def mentions(self, parsed: ctx.Parsed, requested: Optional[str]) -> list[Mention]:
+        found = []
+        for match_id, start, end in self.matcher(parsed.doc):
+            slot, value, group, part = self.engine.nlp.vocab.strings[match_id].split("|")
+            if group == "asked_only" and slot != requested:
+                continue
+            if slot == s.EMERGENCY_SCREEN and requested != s.EMERGENCY_SCREEN:
+                continue
+            found.append(Mention(slot, start, end, value, group == "asked_only", part or None))
+        # Per slot, the longest mention wins over those inside it ("small clot" over "small").
+        found.sort(key=lambda m: (-(m.end - m.start), m.start))
+        kept: list[Mention] = []
+        for m in found:
+            if all(k.slot != m.slot or m.end <= k.start or m.start >= k.end for k in kept):
+                kept.append(m)
+        # A topic named in full outranks a word that only answers the question asked.
+        return sorted(kept, key=lambda m: m.start)
+
+    def _mention_value(self, parsed: ctx.Parsed, m: Mention) -> tuple[Optional[str], bool]:
+        """The value of one mention and whether it is weak; None when it says nothing about
+        the patient (someone else's, hypothetical)."""
+        mods = parsed.modifiers(m.start, m.end)
+        cats = [c.category for c in mods]
+        rules = self.slot_rules[m.slot]
+        if ctx.OTHER_PERSON in cats and ctx.SELF not in cats:
+            return None, False
+        if ctx.HYPOTHETICAL in cats:
+            return None, False
+        weak = m.value == MENTION or ctx.FRAME in cats
+        value = s.YES if m.value == MENTION else m.value
+        # Negation cues on one side of the mention: two of them ("not that I haven't") are a
+        # double negative, one on each side ("no chest pain, breathing fine") is no more than one.
+        before = sum(1 for c in mods if c.category == ctx.NEGATED and c.end <= m.start)
+        after = sum(1 for c in mods if c.category == ctx.NEGATED and c.start >= m.end)
+        if ctx.POSSIBLE in cats:
+            return s.UNSURE, weak
+        if max(before, after) >= 2:
+            return s.UNSURE, True
+        if before or after:
+            if value == s.YES:
+                return rules.negated, weak
+            return s.UNSURE, weak  # "not small": a denied "no" is no clear yes
+        if value == s.YES and ctx.FUTURE in cats and rules.future is not None:
+            return rules.future, weak
+        if value == s.YES and ctx.HISTORICAL in cats and ctx.CURRENT not in cats and rules.past is not None:
+            return rules.past, weak
+        return value, weak
+
+    def _clause_answer(self, parsed: ctx.Parsed, start: int, end: int) -> Optional[tuple[str, bool]]:
+        """A clause that answers without a topic: "yes", "no", "not yet", "dunno"."""
+        cats = [c.category for c in parsed.cues if start <= c.start < end]
+        if ctx.POSSIBLE in cats:
+            return s.UNSURE, False
+        i = start
+        while i < end and (parsed.doc[i].norm_ in self.fillers or parsed.doc[i].is_punct):
+            i += 1
+        if i >= end:
+            return None
+        last = end
+        while last > i and (parsed.doc[last - 1].norm_ in self.trailing or parsed.doc[last - 1].is_punct):
+            last -= 1
+        matches = []
+        for match_id, m_start, m_end in self.answer_matcher(parsed.doc[i:end]):
+            value, extent = self.engine.nlp.vocab.strings[match_id].split("|")
+            # "i have" is a yes only on its own: "I have a cold" says something else
+            if m_start == 0 and (extent == "start" or i + m_end >= last):
+                matches.append((value, m_end))
+        if not matches:
+            return None
+        value = max(matches, key=lambda x: x[1])[0]
+        weak = ctx.FRAME in cats
+        if ctx.OTHER_PERSON in cats and ctx.SELF not in cats and value == s.YES:
+            return None
+        if value == s.NO and cats.count(ctx.NEGATED) >= 2:
+            return s.UNSURE, True  # "not that I haven't": no clear no
+        return value, weak
+
+    def read(self, text: str, requested: Optional[str] = None) -> dict[str, str]:
+        if not text or not text.strip():
+            return {}
+        parsed = self.parse(text)
+        if is_question_doc(parsed.doc):
+            return {}
+        readings: list[Reading] = []
+        others_only: set[str] = set()
+        mentions = self.mentions(parsed, requested)
+        for c_start, c_end in parsed.clauses:
+            in_clause = [m for m in mentions if c_start <= m.start < c_end]
+            answered = set()
+            for m in in_clause:
+                value, weak = self._mention_value(parsed, m)
+                if value is None:
+                    others_only.add(m.slot)
+                    answered.add(m.slot)
+                    continue
+                readings.append(Reading(m.slot, m.start, value, weak))
+                answered.add(m.slot)
+            if requested and not answered:
+                clause = self._clause_answer(parsed, c_start, c_end)
+                if clause:
+                    readings.append(Reading(requested, c_start, clause[0], clause[1]))
+            for m in in_clause:
+                if m.part:
+                    readings = [r if r.position != m.start or r.slot != m.slot else Reading(r.slot, r.position, r.value, r.weak, m.part) for r in readings]
+        result = {}
+        for slot in dict.fromkeys(r.slot for r in readings):
+            result[slot] = combine(slot, [r for r in readings if r.slot == slot], parsed.corrections)
+            parts = self.slot_rules[slot].parts
+            if parts and result[slot] == s.YES:
+                # "small" alone does not answer "small and stable?"
+                said = {r.part for r in readings if r.slot == slot and r.value == s.YES}
+                if None not in said and not set(parts) <= said:
+                    result[slot] = s.UNSURE
+        if requested and parsed.clauses and requested in result:
+            # "maybe, I had a swollen leg years ago": a hedge given as the answer covers what follows
+            first = parsed.clauses[0]
+            lead = self._clause_answer(parsed, *first)
+            if lead and lead[0] == s.UNSURE and not any(first[0] <= m.start < first[1] for m in mentions):
+                if not any(c > first[0] for c in parsed.corrections):
+                    result[requested] = s.UNSURE
+        if requested and requested not in result and requested in others_only:
+            result[requested] = s.UNSURE  # only someone else's: the patient has not said
+        return result
+
+
+def combine(slot: str, readings: list[Reading], corrections: list[int]) -> str:
+    """One value from a slot's readings in reading order. After a self-correction only what
+    follows it counts; a weak reading counts only when nothing clearer was said; otherwise
+    disagreeing readings give the reading that is not the safer-looking one."""
+    readings = sorted(readings, key=lambda r: r.position)
+    last_correction = max((c for c in corrections if any(r.position >= c for r in readings)), default=None)
+    if last_correction is not None:
+        readings = [r for r in readings if r.position >= last_correction]
+    clear = [r for r in readings if not r.weak] or readings
+    values = {r.value for r in clear}
+    if len(values) == 1:
+        return values.pop()
+    if CAUTIOUS[slot] in values:
+        return CAUTIOUS[slot]
+    return s.UNSURE
+
+
+def is_question_doc(doc: Doc) -> bool:
+    words = [t.norm_ for t in doc if not t.is_punct]
+    if not words:
+        return False
+    asks = doc[-1].text == "?" or len(words) <= 8
+    return words[0] in QUESTION_WORDS and asks and not (words[0] in {"is", "are", "do", "does"} and doc[-1].text != "?")
+
+
+@lru_cache(maxsize=4)
+def get_reader(topics_path: Path = DEFAULT_TOPICS) -> AnswerReader:
+    """One shared reader per topic file."""
+    return AnswerReader(topics_path)
+
+
+def interpret(text: str, requested_slot: Optional[str] = None) -> dict[str, str]:
+    """Every slot the message answers, with its value (yes / no / unsure)."""
+    return get_reader().read(text, requested_slot)
 
 
 def generic_answer(text: str) -> Optional[str]:
     """A bare yes / no / not sure, without a topic ("nope", "I'm not sure")."""
-    t = normalise(text).strip(" .!,")
-    if _HEDGED_NO.match(t):
-        return s.NO
-    if _UNSURE.search(t) and not t.endswith("?"):
-        return s.UNSURE
-    if _NO.match(t):
-        return s.NO
-    if _YES.match(t):
-        return s.YES
-    return None
+    reader = get_reader()
+    parsed = reader.parse(text)
+    values = [v for v in (reader._clause_answer(parsed, a, b) for a, b in parsed.clauses) if v]
+    if not values:
+        return None
+    readings = [Reading(s.EMERGENCY_SCREEN, i, v, w) for i, (v, w) in enumerate(values)]
+    return combine(s.EMERGENCY_SCREEN, readings, parsed.corrections)
 
 
-def _polarity(slot: str, clause: str) -> str:
-    for pattern, value in _OVERRIDES.get(slot, ()):
-        if pattern.search(clause):
-            return value
-    if _UNSURE.search(clause):
-        return s.UNSURE
-    if _NEGATION.search(clause):
-        return s.NO
-    if slot in s.EXCLUSIONS and _HEALTHY.search(clause):
-        return s.NO
-    return s.YES
-
-
-def interpret(text: str, requested_slot: Optional[str] = None) -> dict[str, str]:
-    """Every slot the message answers, with its value.
-
-    A topic mentioned in a clause answers that slot; the question being asked is
-    answered by a bare yes/no/unsure when no clause mentions its topic.
-    """
-    answers: dict[str, str] = {}
-    if not text or not text.strip():
-        return answers
-    if is_question(text):
-        return answers
-    asked_topic = _ASKED_TOPICS.get(requested_slot) if requested_slot else None
-    for clause in clauses(text):
-        mentioned = {slot for slot, topic in _TOPICS.items() if topic.search(clause)}
-        if asked_topic and asked_topic.search(clause):
-            mentioned.add(requested_slot)
-        if requested_slot != s.EMERGENCY_SCREEN:
-            mentioned.discard(s.EMERGENCY_SCREEN)
-        for slot, shadowed in SHADOWS.items():
-            if slot in mentioned and shadowed != requested_slot:
-                mentioned.discard(shadowed)
-        for slot in mentioned:
-            answers[slot] = _polarity(slot, clause)
-    if requested_slot and requested_slot not in answers:
-        first = clauses(text)[0] if clauses(text) else ""
-        value = generic_answer(first) or generic_answer(text)
-        if value:
-            answers[requested_slot] = value
-    return answers
+def is_question(text: str) -> bool:
+    """True for a message that asks rather than answers ("why do you ask?")."""
+    return is_question_doc(get_reader().engine.make_doc(text))
