@@ -104,8 +104,8 @@ class AnswerReader:
         unknown = set(data["slots"]) - set(s.FORM_SLOTS)
         if unknown or set(s.FORM_SLOTS) - set(data["slots"]):
             raise ctx.RuleError(f"{topics_path}: slots must be exactly {s.FORM_SLOTS}; unknown {sorted(unknown)}")
-        self.typo_terms = {str(t) for t in data["typo_terms"]}
-        self.not_typos = {str(t) for t in data["not_typos"]}
+        self.typo_terms = ctx.words(f"{topics_path}: typo_terms", data["typo_terms"])
+        self.not_typos = ctx.words(f"{topics_path}: not_typos", data["not_typos"])
         self.matcher = Matcher(nlp.vocab, validate=True)
         self.slot_rules: dict[str, SlotRules] = {}
         for slot, spec in data["slots"].items():
@@ -132,8 +132,8 @@ class AnswerReader:
                     ctx.add_patterns(self.matcher, nlp, key, topic, twhere, norms)
         answers = data["answers"]
         ctx.check_keys(f"{topics_path}: answers", answers, ANSWER_KEYS, ANSWER_KEYS)
-        self.fillers = {str(w) for w in answers["fillers"]}
-        self.trailing = {str(w) for w in answers["trailing"]}
+        self.fillers = ctx.words(f"{topics_path}: fillers", answers["fillers"])
+        self.trailing = ctx.words(f"{topics_path}: trailing", answers["trailing"])
         self.answer_matcher = Matcher(nlp.vocab, validate=True)
         for value in (s.YES, s.NO):
             for number, spec in enumerate(answers[value]):
@@ -176,10 +176,22 @@ class AnswerReader:
         # A topic named in full outranks a word that only answers the question asked.
         return sorted(kept, key=lambda m: m.start)
 
-    def _mention_value(self, parsed: ctx.Parsed, m: Mention) -> tuple[Optional[str], bool]:
+    def _answer_no(self, parsed: ctx.Parsed, cue: ctx.Cue) -> bool:
+        """A clause that opens with a bare "no": the patient's answer, which a further negation
+        reinforces ("no, never", "nope, first time") rather than cancels."""
+        return cue.end - cue.start == 1 and parsed.doc[cue.start].norm_ == "no" and parsed.clause_of(cue.start)[0] == cue.start
+
+    def _mention_value(
+        self, parsed: ctx.Parsed, m: Mention, others: list[Mention]
+    ) -> tuple[Optional[str], bool]:
         """The value of one mention and whether it is weak; None when it says nothing about
         the patient (someone else's, hypothetical)."""
-        mods = parsed.modifiers(m.start, m.end)
+        # A cue inside another mention belongs to it ("not bad" does not deny "a little tender").
+        mods = [
+            c
+            for c in parsed.modifiers(m.start, m.end)
+            if not any(o is not m and o.start <= c.start and c.end <= o.end for o in others)
+        ]
         cats = [c.category for c in mods]
         rules = self.slot_rules[m.slot]
         if ctx.OTHER_PERSON in cats and ctx.SELF not in cats:
@@ -190,15 +202,19 @@ class AnswerReader:
         value = s.YES if m.value == MENTION else m.value
         # Negation cues on one side of the mention: two of them ("not that I haven't") are a
         # double negative, one on each side ("no chest pain, breathing fine") is no more than one.
-        before = sum(1 for c in mods if c.category == ctx.NEGATED and c.end <= m.start)
-        after = sum(1 for c in mods if c.category == ctx.NEGATED and c.start >= m.end)
+        negations = [c for c in mods if c.category == ctx.NEGATED]
+        answer_no = [c for c in negations if self._answer_no(parsed, c)]
+        before = sum(1 for c in negations if c.start < m.start and c not in answer_no)
+        after = sum(1 for c in negations if c.start >= m.end)
         if ctx.POSSIBLE in cats:
             return s.UNSURE, weak
         if max(before, after) >= 2:
             return s.UNSURE, True
-        if before or after:
+        if before or after or answer_no:
             if value == s.YES:
                 return rules.negated, weak
+            if answer_no and not (before or after):
+                return s.NO, weak  # "nope, first time", "nah low risk"
             return s.UNSURE, weak  # "not small": a denied "no" is no clear yes
         if value == s.YES and ctx.FUTURE in cats and rules.future is not None:
             return rules.future, weak
@@ -231,7 +247,8 @@ class AnswerReader:
         weak = ctx.FRAME in cats
         if ctx.OTHER_PERSON in cats and ctx.SELF not in cats and value == s.YES:
             return None
-        if value == s.NO and cats.count(ctx.NEGATED) >= 2:
+        negations = [c for c in parsed.cues if start <= c.start < end and c.category == ctx.NEGATED]
+        if value == s.NO and len([c for c in negations if not self._answer_no(parsed, c)]) >= 2:
             return s.UNSURE, True  # "not that I haven't": no clear no
         return value, weak
 
@@ -248,7 +265,7 @@ class AnswerReader:
             in_clause = [m for m in mentions if c_start <= m.start < c_end]
             answered = set()
             for m in in_clause:
-                value, weak = self._mention_value(parsed, m)
+                value, weak = self._mention_value(parsed, m, in_clause)
                 if value is None:
                     others_only.add(m.slot)
                     answered.add(m.slot)
@@ -271,6 +288,16 @@ class AnswerReader:
                 said = {r.part for r in readings if r.slot == slot and r.value == s.YES}
                 if None not in said and not set(parts) <= said:
                     result[slot] = s.UNSURE
+        if requested and result.get(requested) == s.YES:
+            # "high blood pressure only, not sure if that counts": a hedge after the answer
+            # qualifies it, unless the patient corrected themself after it
+            for c_start, c_end in parsed.clauses:
+                if any(c_start <= m.start < c_end for m in mentions):
+                    continue
+                lead = self._clause_answer(parsed, c_start, c_end)
+                if lead and lead[0] == s.UNSURE and not lead[1] and not any(c > c_start for c in parsed.corrections):
+                    if any(r.slot == requested and r.position < c_start for r in readings):
+                        result[requested] = s.UNSURE
         if requested and parsed.clauses and requested in result:
             # "maybe, I had a swollen leg years ago": a hedge given as the answer covers what follows
             first = parsed.clauses[0]

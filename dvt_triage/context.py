@@ -47,13 +47,22 @@ DIRECTIONS = frozenset({FORWARD, BACKWARD, BIDIRECTIONAL, TERMINATE, PSEUDO, COR
 
 RULE_KEYS = frozenset({"literal", "category", "direction", "max_scope", "phrases", "pattern", "comment"})
 FILE_KEYS = frozenset(
-    {"norms", "sentence_ends", "clause_starters", "answer_words", "soft_breaks", "default_max_scope", "rules"}
+    {"norms", "sentence_ends", "clause_starters", "comma_starters", "answer_words", "soft_breaks", "default_max_scope", "rules"}
 )
 SENTENCE_END_TEXTS = frozenset({".", "!", "?", ";", "\n", "\n\n"})
 
 
 class RuleError(ValueError):
     """A rule file that does not say what its author meant (unknown key, bad value)."""
+
+
+def words(where: str, items: Optional[Iterable[Any]]) -> set[str]:
+    """A list of words; YAML reads a bare yes, no, on or off as true/false, which is an error here."""
+    items = list(items or [])
+    bad = [w for w in items if not isinstance(w, str)]
+    if bad:
+        raise RuleError(f"{where}: {bad!r} are not words (quote yes/no/on/off in YAML)")
+    return set(items)
 
 
 def check_keys(where: str, mapping: dict, allowed: Iterable[str], required: Iterable[str] = ()) -> None:
@@ -192,11 +201,14 @@ class ContextEngine:
         data = yaml.safe_load(Path(rules_path).read_text(encoding="utf-8"))
         check_keys(str(rules_path), data, FILE_KEYS, {"rules"})
         self.nlp = nlp or spacy.blank("en")
-        self.norms = {str(k): str(v) for k, v in (data.get("norms") or {}).items()}
-        self.sentence_ends = SENTENCE_END_TEXTS | {str(t) for t in data.get("sentence_ends") or []}
-        self.clause_starters = {str(t) for t in data.get("clause_starters") or []}
-        self.answer_words = {str(t) for t in data.get("answer_words") or []}
-        self.soft_breaks = {str(t) for t in data.get("soft_breaks") or []}
+        norms = data.get("norms") or {}
+        words(f"{rules_path}: norms", list(norms) + list(norms.values()))
+        self.norms = dict(norms)
+        self.sentence_ends = SENTENCE_END_TEXTS | words(f"{rules_path}: sentence_ends", data.get("sentence_ends"))
+        self.clause_starters = words(f"{rules_path}: clause_starters", data.get("clause_starters"))
+        self.comma_starters = self.clause_starters | words(f"{rules_path}: comma_starters", data.get("comma_starters"))
+        self.answer_words = words(f"{rules_path}: answer_words", data.get("answer_words"))
+        self.soft_breaks = words(f"{rules_path}: soft_breaks", data.get("soft_breaks"))
         default_scope = int(data.get("default_max_scope", 8))
         self.matcher = Matcher(self.nlp.vocab, validate=True)
         self.rules: dict[str, Rule] = {}
@@ -255,6 +267,10 @@ class ContextEngine:
             parsed.cues.append(Cue(rule, start, end, scope_start, scope_end))
         return parsed
 
+    def _is_symbol(self, token: Any) -> bool:
+        """An emoji or other symbol that is no word of the lexicon: a pause, like a comma."""
+        return not any(ch.isalnum() for ch in token.text) and token.norm_ == token.text.lower() and token.text not in self.norms
+
     def _at_clause_start(self, doc: Doc, index: int) -> bool:
         before = [t for t in doc[:index] if not t.is_punct or t.text in self.sentence_ends]
         if not before or index == 0 or doc[index - 1].is_punct:
@@ -286,10 +302,10 @@ class ContextEngine:
             if token.text in self.sentence_ends or "\n" in token.text:
                 close(i)
                 start = i + 1
-            elif word == "," or token.is_punct and word in {"-", "--", "...", ")", "("}:
+            elif word == "," or token.is_punct and word in {"-", "--", "...", ")", "("} or self._is_symbol(token):
                 before = [t.norm_ for t in doc[start:i]]
                 nxt = doc[i + 1].norm_ if i + 1 < len(doc) else ""
-                if nxt in self.clause_starters or (before and all(w in self.answer_words for w in before)):
+                if nxt in self.comma_starters or (before and all(w in self.answer_words for w in before)):
                     close(i)
                     start = i + 1
             elif word in self.soft_breaks and i + 1 < len(doc) and doc[i + 1].norm_ in self.clause_starters:
