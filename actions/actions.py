@@ -1,14 +1,15 @@
 """Custom actions: thin adapters between Rasa trackers and `dvt_triage`.
 
-`action_assess_home_care` applies the criteria and explains the outcome. All wording is in
-domain.yml. (The form's answers are read inside the Rasa server, by
+`action_assess_home_care` applies the criteria and explains the outcome in at most three
+messages. All wording is in domain.yml: the reason texts filled into the verdict are read
+from the domain the Rasa server sends with the call. (The form's answers are read inside the Rasa server, by
 rasa_plugins.form_policy, so that a form turn needs no call to this server.)
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Text
+from typing import Any, Callable, Dict, List, Text, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -20,6 +21,11 @@ from rasa_plugins.log_privacy import install as install_log_privacy
 from rasa_plugins.log_privacy import pseudonym
 
 logger = logging.getLogger(__name__)
+
+UTTER_NEXT_STEP = "utter_next_step"
+UTTER_NEXT_STEP_TODAY = "utter_next_step_today"
+UTTER_OUTCOME_MORE = "utter_outcome_more"
+UTTER_REASON_UNSURE = "utter_reason_unsure"
 # Over SMS the conversation id is a phone number: logs name conversations by a salted hash.
 install_log_privacy()
 
@@ -33,9 +39,10 @@ class ActionAssessHomeCare(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        result = criteria.evaluate({slot: tracker.get_slot(slot) for slot in s.ASSESSMENT_SLOTS})
-        for response in outcome_responses(result):
-            dispatcher.utter_message(response=response)
+        answers = {slot: tracker.get_slot(slot) for slot in s.ASSESSMENT_SLOTS}
+        result = criteria.evaluate(answers)
+        for response, fill in outcome_messages(result, answers, ResponseTexts(domain)):
+            dispatcher.utter_message(response=response, **fill)
         logger.info("conversation %s: triage level %s", pseudonym(tracker.sender_id), result.level)
         return [
             SlotSet(s.TRIAGE_LEVEL, result.level),
@@ -43,20 +50,56 @@ class ActionAssessHomeCare(Action):
         ]
 
 
-def outcome_responses(result: criteria.Assessment) -> List[Text]:
-    """The responses that explain an outcome, in the order the patient reads them."""
-    responses = [f"utter_outcome_{result.level}"]
-    if result.level == s.HOME_CARE_POSSIBLE:
-        responses.append("utter_home_care_measures")
-    elif result.level == s.NOT_HOME_CARE:
-        responses += [f"utter_reason_{slot}" for slot in result.exclusion_reasons]
-        responses.append("utter_not_home_care_next")
+class ResponseTexts:
+    """The default wording of a domain response, read from the domain the Rasa server sends
+    with the call (reason texts live in domain.yml like every other word)."""
+
+    def __init__(self, domain: Dict[Text, Any]) -> None:
+        self._responses = domain.get("responses") or {}
+
+    def __call__(self, name: str) -> str:
+        variants = self._responses.get(name) or []
+        for variant in variants:
+            if not variant.get("channel") and variant.get("text"):
+                return str(variant["text"])
+        raise KeyError(f"response {name} missing from the domain")
+
+
+def _listed(items: List[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def outcome_messages(
+    result: criteria.Assessment, answers: Dict[str, Any], text: Callable[[str], str]
+) -> List[Tuple[Text, Dict[Text, Text]]]:
+    """The outcome's messages, in the order the patient reads them, each a response and the
+    values filled into it: the verdict with its reasons, the next step, and the offer of
+    the home-care measures and the summary for the doctor."""
+    if result.level == s.NOT_HOME_CARE:
+        reasons = _listed([text(f"utter_reason_{slot}") for slot in result.exclusion_reasons])
+        verdict = (f"utter_outcome_{result.level}", {"reasons": reasons})
+    elif result.level == s.NEEDS_EVALUATION:
+        parts = [text(f"utter_missing_{slot}") for slot in result.unmet_conditions]
+        if result.unknown:
+            unsure = _listed([text(f"utter_unsure_{slot}") for slot in result.unknown])
+            parts.append(text(UTTER_REASON_UNSURE).format(items=unsure))
+        verdict = (f"utter_outcome_{result.level}", {"reasons": "; ".join(parts)})
     else:
-        if result.unmet_conditions:
-            responses.append("utter_needs_evaluation_missing")
-            responses += [f"utter_missing_{slot}" for slot in result.unmet_conditions]
-    if result.unknown and result.level != s.HOME_CARE_POSSIBLE:
-        responses.append("utter_unknown_intro")
-        responses += [f"utter_unsure_{slot}" for slot in result.unknown]
-    responses += ["utter_warning_signs", "utter_booking", "utter_answer_summary"]
-    return responses
+        verdict = (f"utter_outcome_{result.level}", {})
+    return [verdict, (next_step(answers), {}), (UTTER_OUTCOME_MORE, {})]
+
+
+def next_step(answers: Dict[str, Any]) -> Text:
+    """A clot not confirmed by a scan, or not yet treated, is to be seen today (the article:
+    a clot "always requires medical evaluation"); an unknown answer counts as not."""
+    confirmed_and_treated = all(answers.get(slot) == s.YES for slot in (s.DIAGNOSIS_CONFIRMED, s.ANTICOAGULANT_STARTED))
+    return UTTER_NEXT_STEP if confirmed_and_treated else UTTER_NEXT_STEP_TODAY
+
+
+def outcome_responses(result: criteria.Assessment) -> List[Text]:
+    """Every response an outcome can use, the reason texts included (for checks of the domain)."""
+    used = [f"utter_outcome_{result.level}", UTTER_NEXT_STEP, UTTER_NEXT_STEP_TODAY, UTTER_OUTCOME_MORE]
+    used += [f"utter_reason_{slot}" for slot in result.exclusion_reasons]
+    used += [f"utter_missing_{slot}" for slot in result.unmet_conditions]
+    used += [f"utter_unsure_{slot}" for slot in result.unknown] + [UTTER_REASON_UNSURE]
+    return used

@@ -17,6 +17,14 @@ WHY = re.compile(r"\bwhy\b|what for|what does (that|this) (have to do|matter)|wh
 FAQ_PREFIX = "faq_"
 INTENT_ASK_WHY = "ask_why"
 
+# After the outcome, one word away: the article's home-care measures and the summary of the
+# answers for the doctor (typed, or a button whose payload is the intent).
+UTTER_MEASURES = "utter_home_care_measures"
+UTTER_SUMMARY = "utter_answer_summary"
+MEASURES = re.compile(r"\bmeasures?\b", re.I)
+SUMMARY = re.compile(r"\bsummary\b", re.I)
+MAX_KEYWORD_WORDS = 6
+
 # Responses (domain.yml) said before the form asks its next question.
 UTTER_NOTED = "utter_noted"
 UTTER_CLARIFY = "utter_clarify"
@@ -66,6 +74,29 @@ def _reply_to_non_answer(intent: str, text: str, requested: str) -> str:
     return UTTER_CLARIFY
 
 
-def outcome_pending(slot_values: dict[str, Optional[str]], triage_level: Optional[str]) -> bool:
-    """Every question answered but no outcome given (the outcome could not be produced)."""
-    return triage_level is None and all(slot_values.get(slot) in s.ANSWER_VALUES for slot in s.FORM_SLOTS)
+def all_answered(slot_values: dict[str, Optional[str]]) -> bool:
+    return all(slot_values.get(slot) in s.ANSWER_VALUES for slot in s.FORM_SLOTS)
+
+
+def outcome_pending(
+    slot_values: dict[str, Optional[str]], triage_level: Optional[str], read_back: Optional[str]
+) -> bool:
+    """Every question answered and the read-back confirmed, but no outcome given (the
+    outcome could not be produced)."""
+    return triage_level is None and read_back == s.READ_BACK_CONFIRMED and all_answered(slot_values)
+
+
+def after_outcome(text: str, intent: str) -> Optional[str]:
+    """The response a request after the outcome asks for: the home-care measures or the
+    summary, by button (intent) or by a short message naming it ("measures", "the summary
+    please"). None for anything else, or a message naming both."""
+    if intent == s.INTENT_SHOW_MEASURES:
+        return UTTER_MEASURES
+    if intent == s.INTENT_SHOW_SUMMARY:
+        return UTTER_SUMMARY
+    if len(text.split()) > MAX_KEYWORD_WORDS:
+        return None
+    measures, summary = bool(MEASURES.search(text)), bool(SUMMARY.search(text))
+    if measures != summary:
+        return UTTER_MEASURES if measures else UTTER_SUMMARY
+    return None

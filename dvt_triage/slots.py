@@ -70,3 +70,16 @@ INTENT_RED_FLAG_CONTEXT = "red_flag_context"
 INTENT_STOP = "stop"
 INTENT_RESTART = "restart"
 RED_FLAG_ENTITY = "red_flag"
+
+# The read-back of the answers before the outcome (dvt_triage.read_back): the slot holds
+# where the read-back is. Items are numbered 1-12 in ASSESSMENT_SLOTS order.
+READ_BACK = "read_back"
+READ_BACK_SHOWN = "shown"  # the list is shown; waiting for "that's right" or a correction
+READ_BACK_WHICH = "which"  # "not right": asked which answer to change
+READ_BACK_ASK_PREFIX = "ask:"  # "ask:<slot>": asked what an item's answer should be
+READ_BACK_CONFIRMED = "confirmed"  # the patient confirmed the list: the outcome may be given
+READ_BACK_ITEMS = ASSESSMENT_SLOTS
+
+# After the outcome: the home-care measures and the summary for the doctor, on request.
+INTENT_SHOW_MEASURES = "show_home_care_measures"
+INTENT_SHOW_SUMMARY = "show_answer_summary"

@@ -8,8 +8,12 @@ do you ask?", a question, "banana") gets its response first and the question aga
 
 It ranks below `TriageOverridePolicy`, so an emergency, a "right now?" check, stop and
 start over always win, and above RulePolicy's form happy path, which it replaces.
-If every question was answered but the outcome could not be given (action server down),
-the next message asks for the outcome again.
+When the form completes it reads the answers back (`dvt_triage.read_back`): a numbered
+list, a domain response filled from the slots, and "is this right?". A correction changes
+the answers and shows the list again; only a confirmation asks the action server for the
+outcome. If the outcome could not be given (action server down), the next message asks
+for it again. After the outcome, "measures" and "summary" (typed or by button) give the
+home-care measures and the summary for the doctor.
 """
 
 from __future__ import annotations
@@ -23,12 +27,18 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from dvt_triage import form_turn
+from dvt_triage import form_turn, read_back
 from dvt_triage import slots as s
 from rasa_plugins.deterministic_policy import DeterministicPolicy
 
 # Intents that TriageOverridePolicy answers: never read as an answer to the form.
 OVERRIDE_INTENTS = {s.INTENT_EMERGENCY, s.INTENT_RED_FLAG_CONTEXT, s.INTENT_STOP, s.INTENT_RESTART}
+# Replies after which the read-back (or the item's question) is asked again.
+RESUME_READ_BACK_AFTER = {form_turn.UTTER_CLARIFY, "utter_red_flag_cleared", "utter_message_too_long"}
+# Read-back replies after which the patient has the word.
+LISTEN_AFTER = {read_back.UTTER_READ_BACK, read_back.UTTER_WHICH, read_back.UTTER_UNCLEAR, read_back.UTTER_PROMPT}
+OUTCOME_LEVELS = {s.HOME_CARE_POSSIBLE, s.NOT_HOME_CARE, s.NEEDS_EVALUATION}
+AFTER_OUTCOME_RESPONSES = {form_turn.UTTER_MEASURES, form_turn.UTTER_SUMMARY}
 
 
 @DefaultV1Recipe.register(
@@ -51,18 +61,73 @@ class AssessmentFormPolicy(DeterministicPolicy):
         in_form = tracker.active_loop_name == s.ASSESSMENT_FORM
         last_action = tracker.latest_action_name
         intent = (tracker.latest_message.intent.get("name") if tracker.latest_message else None) or ""
+        state = tracker.get_slot(s.READ_BACK)
+        slot_values = {slot: tracker.get_slot(slot) for slot in s.FORM_SLOTS}
         if last_action != ACTION_LISTEN_NAME or not tracker.latest_message:
             if in_form and form_turn.is_reply(last_action, intent):
                 # The reply to a non-answer was said: the form asks its next question.
                 return self._predict(s.ASSESSMENT_FORM, domain)
-            return self._abstain(domain)
+            if in_form:
+                return self._abstain(domain)
+            if last_action == s.ASSESSMENT_FORM and form_turn.all_answered(slot_values):
+                # The form is complete: read the answers back before any outcome.
+                return self._predict(read_back.UTTER_READ_BACK, domain, [SlotSet(s.READ_BACK, s.READ_BACK_SHOWN)])
+            if last_action == s.ACTION_ASSESS_HOME_CARE or (
+                last_action in AFTER_OUTCOME_RESPONSES and tracker.get_slot(s.TRIAGE_LEVEL) in OUTCOME_LEVELS
+            ):
+                # The outcome was given (a failed call is the override policy's), or what
+                # was asked for after it: the patient has the word.
+                return self._predict(ACTION_LISTEN_NAME, domain)
+            return self._after_read_back_reply(last_action or "", state, domain)
         if intent in OVERRIDE_INTENTS:
             return self._abstain(domain)
         if in_form:
             return self._read_reply(tracker, domain, intent)
-        slot_values = {slot: tracker.get_slot(slot) for slot in s.FORM_SLOTS}
-        if form_turn.outcome_pending(slot_values, tracker.get_slot(s.TRIAGE_LEVEL)):
+        if read_back.pending(state):
+            return self._read_correction(tracker, domain, intent, state)
+        if form_turn.outcome_pending(slot_values, tracker.get_slot(s.TRIAGE_LEVEL), state):
             return self._predict(s.ACTION_ASSESS_HOME_CARE, domain)
+        if tracker.get_slot(s.TRIAGE_LEVEL) in OUTCOME_LEVELS:
+            response = form_turn.after_outcome(tracker.latest_message.text or "", intent)
+            if response:
+                return self._predict(response, domain)
+        return self._abstain(domain)
+
+    def _read_correction(
+        self, tracker: DialogueStateTracker, domain: Domain, intent: Text, state: Text
+    ) -> PolicyPrediction:
+        """The patient's reply to the read-back: confirm, correct, or ask again."""
+        current = {slot: tracker.get_slot(slot) for slot in s.READ_BACK_ITEMS}
+        reading = read_back.read(tracker.latest_message.text or "", current, state)
+        if reading.confirmed:
+            return self._predict(s.ACTION_ASSESS_HOME_CARE, domain, [SlotSet(s.READ_BACK, s.READ_BACK_CONFIRMED)])
+        events: List[Event] = [SlotSet(slot, value) for slot, value in reading.changes.items()]
+        if reading.ask_value:
+            events.append(SlotSet(s.READ_BACK, s.READ_BACK_ASK_PREFIX + reading.ask_value))
+            return self._predict(f"utter_ask_{reading.ask_value}", domain, events)
+        if reading.changes:
+            events.append(SlotSet(s.READ_BACK, s.READ_BACK_SHOWN))
+            return self._predict(read_back.UTTER_CHANGED, domain, events)
+        if reading.ask_which:
+            return self._predict(read_back.UTTER_WHICH, domain, [SlotSet(s.READ_BACK, s.READ_BACK_WHICH)])
+        # Not understood: never a confirmation. A question is answered, then asked again.
+        if intent.startswith(form_turn.FAQ_PREFIX):
+            return self._predict(f"utter_{intent}", domain)
+        if read_back.asked_item(state):
+            return self._predict(form_turn.UTTER_CLARIFY, domain)
+        return self._predict(read_back.UTTER_UNCLEAR, domain)
+
+    def _after_read_back_reply(self, last_action: Text, state: Optional[Text], domain: Domain) -> PolicyPrediction:
+        """What follows the assistant's own reply while the read-back waits."""
+        if not read_back.pending(state):
+            return self._abstain(domain)
+        if last_action == read_back.UTTER_CHANGED:
+            return self._predict(read_back.UTTER_READ_BACK, domain)
+        if last_action in RESUME_READ_BACK_AFTER or last_action.startswith(f"utter_{form_turn.FAQ_PREFIX}"):
+            asked = read_back.asked_item(state)
+            return self._predict(f"utter_ask_{asked}" if asked else read_back.UTTER_PROMPT, domain)
+        if last_action in LISTEN_AFTER or last_action.startswith("utter_ask_"):
+            return self._predict(ACTION_LISTEN_NAME, domain)
         return self._abstain(domain)
 
     def _read_reply(self, tracker: DialogueStateTracker, domain: Domain, intent: Text) -> PolicyPrediction:

@@ -8,7 +8,7 @@ It outranks every other policy, including an active form's happy path, so that:
   person explicitly starts over;
 - a mention that is not clearly current (someone else's, hypothetical, past) is never
   dropped: the assistant asks whether it is happening right now;
-- "stop" ends the check and "start over" starts afresh;
+- "stop" ends the check (and the read-back of the answers) and "start over" starts afresh;
 - when the action server is down, slow or erroring, the patient is told to call the clinic
   instead of getting silence, and the check goes on once it is back;
 - a message too long to read (`MessageGuard`) gets "please send a shorter message", and the
@@ -27,7 +27,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, Event, Restarted, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from dvt_triage import answers
+from dvt_triage import answers, read_back
 from dvt_triage import slots as s
 from rasa_plugins import action_server_timeout
 from rasa_plugins.deterministic_policy import DeterministicPolicy
@@ -85,9 +85,9 @@ class TriageOverridePolicy(DeterministicPolicy):
             # Ask again whatever was asked before the message that could not be read.
             if tracker.get_slot(RED_FLAG_CHECK) == ASKED:
                 return self._predict(UTTER_ASK_RED_FLAG_NOW, domain)
-            return self._predict(tracker.active_loop_name or ACTION_LISTEN_NAME, domain)
+            return self._resume(tracker, domain)
         if last_action == UTTER_RED_FLAG_CLEARED:
-            return self._predict(tracker.active_loop_name or ACTION_LISTEN_NAME, domain)
+            return self._resume(tracker, domain)
         if last_action == UTTER_RESTART:
             return self._predict(UTTER_GREET, domain)
         return self._abstain(domain)
@@ -117,6 +117,15 @@ class TriageOverridePolicy(DeterministicPolicy):
             return self._predict(UTTER_STOPPED, domain, self._end_assessment(tracker, None, reset=True))
         return self._abstain(domain)
 
+    def _resume(self, tracker: DialogueStateTracker, domain: Domain) -> PolicyPrediction:
+        """Back to the form, or to the read-back of the answers (AssessmentFormPolicy asks
+        it again), or to listening."""
+        if tracker.active_loop_name:
+            return self._predict(tracker.active_loop_name, domain)
+        if read_back.pending(tracker.get_slot(s.READ_BACK)):
+            return self._abstain(domain)
+        return self._predict(ACTION_LISTEN_NAME, domain)
+
     @staticmethod
     def _custom_action_failed(tracker: DialogueStateTracker) -> bool:
         last = tracker.events[-1] if tracker.events else None
@@ -143,7 +152,7 @@ class TriageOverridePolicy(DeterministicPolicy):
         events: List[Event] = self._forget_current_answer(tracker)
         if tracker.active_loop_name:
             events.append(ActiveLoop(None))
-        events += [SlotSet(s.REQUESTED_SLOT, None), SlotSet(RED_FLAG_CHECK, None)]
+        events += [SlotSet(s.REQUESTED_SLOT, None), SlotSet(RED_FLAG_CHECK, None), SlotSet(s.READ_BACK, None)]
         if reset:
             events += [SlotSet(slot, None) for slot in s.FORM_SLOTS]
             events += [SlotSet(s.EXCLUSION_REASONS, None)]

@@ -1,6 +1,7 @@
 """`rasa data validate`, failing on every warning except responses that Rasa cannot see
-being used: those the form asks with (utter_ask_<slot>), those the custom actions send, and
-those the SMS channel sends itself.
+being used: those the form asks with (utter_ask_<slot>), those the custom actions send (the
+reason texts they fill in included), the read-back the form policy sends, and those the SMS
+channel sends itself.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from actions.actions import outcome_responses  # noqa: E402
+from dvt_triage import read_back  # noqa: E402
 from dvt_triage import slots as s  # noqa: E402
 from dvt_triage.criteria import Assessment  # noqa: E402
 from rasa_plugins import override_policy  # noqa: E402
@@ -30,6 +32,7 @@ def responses_used_outside_stories() -> set[str]:
         used |= set(outcome_responses(Assessment(level, s.EXCLUSIONS, s.CONDITIONS, s.ASSESSMENT_SLOTS)))
     used |= {f"utter_{i}" for i in domain["intents"] if i.startswith("faq_")}
     used |= {getattr(override_policy, n) for n in dir(override_policy) if n.startswith("UTTER_")}
+    used |= set(read_back.RESPONSES)  # the read-back, sent by rasa_plugins.form_policy
     used |= set(sms_text.CHANNEL_RESPONSES)  # the SMS channel's own replies (STOP, HELP, ...)
     return used
 

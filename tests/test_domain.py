@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from actions.actions import outcome_responses
-from dvt_triage import form_turn
+from dvt_triage import form_turn, read_back
 from dvt_triage import slots as s
 from dvt_triage.criteria import Assessment
 from rasa_plugins import override_policy
@@ -87,11 +87,53 @@ def test_no_response_tells_anyone_they_can_treat_a_clot_at_home_or_diagnoses(pat
     assert [t for t in ALL_TEXT if re.search(pattern, t, re.I)] == []
 
 
-def test_home_care_outcome_leaves_the_decision_to_the_physician():
+def test_home_care_outcome_promises_nothing_and_leaves_the_decision_to_the_doctor():
     text = RESPONSES["utter_outcome_home_care_possible"][0]["text"]
-    assert "physician" in text and "may be a candidate" in text
+    assert "sometimes allow" in text and "only your doctor can decide" in text
+    assert "supervise it closely" not in text and "you can" not in text.lower()
 
 
-def test_booking_line_and_insurance_note_from_the_article():
-    text = RESPONSES["utter_booking"][0]["text"]
-    assert "925-477-3030" in text and "insurance" in text
+def test_not_home_care_describes_what_doctors_usually_do_and_keeps_the_blood_thinner():
+    text = RESPONSES["utter_outcome_not_home_care"][0]["text"]
+    assert text.startswith("For people with {reasons}, doctors usually")
+    assert "closer monitoring or hospital-based care" in text
+    assert "current plan" in text and "do not stop a blood thinner" in text
+    assert "not appropriate for you" not in text
+
+
+def test_an_unconfirmed_or_untreated_clot_is_to_be_seen_today_not_booked():
+    for variant in RESPONSES["utter_next_step_today"]:
+        assert "today" in variant["text"] and "urgent care" in variant["text"] and "925-477-3030" in variant["text"]
+        assert "schedule" not in variant["text"] and "insurance" not in variant["text"]
+    assert "always requires medical evaluation" in RESPONSES["utter_outcome_needs_evaluation"][0]["text"]
+
+
+@pytest.mark.parametrize("name", ["utter_next_step", "utter_next_step_today"])
+def test_every_next_step_gives_the_clinic_and_the_emergency_warning_signs(name):
+    for variant in RESPONSES[name]:
+        text = variant["text"]
+        assert "925-477-3030" in text and "Call 911" in text
+        assert all(sign in text for sign in ("chest pain", "shortness of breath", "coughing up blood", "sudden leg swelling"))
+
+
+def test_reason_texts_are_plain_phrases_to_fill_into_the_verdict():
+    for slot in s.EXCLUSIONS:
+        assert not RESPONSES[f"utter_reason_{slot}"][0]["text"].endswith(".")
+    for slot in s.CONDITIONS:
+        assert not RESPONSES[f"utter_missing_{slot}"][0]["text"].endswith(".")
+    assert "{items}" in RESPONSES["utter_reason_unsure"][0]["text"]
+
+
+def test_the_read_back_lists_the_twelve_answers_numbered_in_the_order_asked():
+    for variant in RESPONSES[read_back.UTTER_READ_BACK]:
+        lines = [line for line in variant["text"].split("\n") if re.match(r"\d+\. ", line)]
+        assert [int(line.split(".")[0]) for line in lines] == list(range(1, 13))
+        assert [re.search(r"\{(\w+)\}", line).group(1) for line in lines] == list(s.READ_BACK_ITEMS)
+
+
+def test_read_back_responses_exist_and_the_slot_is_set_only_by_the_policy():
+    assert set(read_back.RESPONSES) <= set(RESPONSES)
+    assert DOMAIN["slots"][s.READ_BACK]["mappings"] == [{"type": "custom"}]
+    assert DOMAIN["slots"][s.READ_BACK]["influence_conversation"] is False
+    assert {s.INTENT_SHOW_MEASURES, s.INTENT_SHOW_SUMMARY} <= set(DOMAIN["intents"])
+    assert {form_turn.UTTER_MEASURES, form_turn.UTTER_SUMMARY} <= set(RESPONSES)

@@ -60,9 +60,33 @@ def test_unsure_is_an_answer_not_a_non_answer():
 ALL_ANSWERED = {slot: s.NO for slot in s.FORM_SLOTS}
 
 
-def test_the_outcome_is_pending_only_when_every_question_is_answered_and_no_level_set():
-    assert form_turn.outcome_pending(ALL_ANSWERED, None)
-    assert not form_turn.outcome_pending(ALL_ANSWERED, s.NOT_HOME_CARE)
-    assert not form_turn.outcome_pending(ALL_ANSWERED, s.EMERGENCY)
-    assert not form_turn.outcome_pending({**ALL_ANSWERED, s.CANCER: None}, None)
-    assert not form_turn.outcome_pending({}, None)
+def test_the_outcome_is_pending_only_when_every_question_is_answered_confirmed_and_no_level_set():
+    confirmed = s.READ_BACK_CONFIRMED
+    assert form_turn.outcome_pending(ALL_ANSWERED, None, confirmed)
+    assert not form_turn.outcome_pending(ALL_ANSWERED, None, s.READ_BACK_SHOWN)
+    assert not form_turn.outcome_pending(ALL_ANSWERED, None, None)
+    assert not form_turn.outcome_pending(ALL_ANSWERED, s.NOT_HOME_CARE, confirmed)
+    assert not form_turn.outcome_pending(ALL_ANSWERED, s.EMERGENCY, confirmed)
+    assert not form_turn.outcome_pending({**ALL_ANSWERED, s.CANCER: None}, None, confirmed)
+    assert not form_turn.outcome_pending({}, None, confirmed)
+
+
+@pytest.mark.parametrize("text, intent, response", [
+    ("measures", "nlu_fallback", form_turn.UTTER_MEASURES),
+    ("MEASURES", "show_home_care_measures", form_turn.UTTER_MEASURES),
+    ("/show_home_care_measures", s.INTENT_SHOW_MEASURES, form_turn.UTTER_MEASURES),
+    ("Summary", "out_of_scope", form_turn.UTTER_SUMMARY),
+    ("the summary please", "affirm", form_turn.UTTER_SUMMARY),
+    ("/show_answer_summary", s.INTENT_SHOW_SUMMARY, form_turn.UTTER_SUMMARY),
+])
+def test_after_the_outcome_a_keyword_or_a_button_gives_the_measures_or_the_summary(text, intent, response):
+    assert form_turn.after_outcome(text, intent) == response
+
+
+@pytest.mark.parametrize("text", [
+    "thanks",
+    "measures and summary",
+    "what measures should the hospital take when someone has a clot in their leg and cancer",
+])
+def test_anything_else_after_the_outcome_is_left_to_the_other_policies(text):
+    assert form_turn.after_outcome(text, "thanks") is None

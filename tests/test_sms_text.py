@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -128,10 +129,10 @@ def test_extension_characters_are_counted_when_splitting():
 
 def test_short_replies_of_one_turn_are_joined_and_long_ones_split():
     turn = [
-        "Based on your answers, home management is not appropriate for you, because:",
-        "- You have cancer.",
-        "- You have kidney disease.",
-        RESPONSES["utter_booking"][0]["text"],
+        "Summary of your answers:",
+        "- Cancer: yes",
+        "- Kidney disease: yes",
+        RESPONSES["utter_faq_home_treatment"][0]["text"],
     ]
     messages = to_messages(turn)
     assert messages[0] == "\n".join(turn[:3])
@@ -201,3 +202,16 @@ def test_numbered_choices_map_by_number_and_by_title():
     assert match_choice("1", choices) == "yes, start the check"
     assert match_choice("just a question", choices) == "I have a question"
     assert match_choice("1", []) is None
+
+
+def test_the_sms_read_back_of_the_twelve_answers_is_two_messages_without_a_number_button():
+    """Longest values everywhere ("unsure"); no button, so that a reply "1" is not read as
+    the button instead of item 1."""
+    sms = [v for v in RESPONSES["utter_read_back"] if v.get("channel") == "sms"]
+    assert len(sms) == 1 and "buttons" not in sms[0]
+    text = re.sub(r"\{\w+\}", "unsure", sms[0]["text"])
+    messages = to_messages([text])
+    assert len(messages) == 2
+    assert all(sms_length(m) <= MAX_SMS_LENGTH and is_gsm7(m) for m in messages)
+    lines = [line for m in messages for line in m.split("\n")]
+    assert sum(1 for line in lines if re.match(r"\d+\. .*: unsure$", line)) == 12  # no item cut in two
