@@ -33,7 +33,7 @@ DEFAULT_TOPICS = ctx.DATA / "answer_topics.yml"
 
 PAST_VALUES = {"unsure": s.UNSURE, "yes": s.YES, "ignore": None}
 FUTURE_VALUES = {"no": s.NO, "ignore": None}
-SLOT_KEYS = frozenset({"topics", "asked_only", "past", "future", "negated", "parts"})
+SLOT_KEYS = frozenset({"topics", "asked_only", "past", "future", "negated", "parts", "shadowed_by"})
 TOPIC_KEYS = frozenset({"phrases", "pattern", "value", "part"})
 SLOT_KEYS_PARTS = "parts"
 # A mention that names the topic without saying yes or no ("the pain", "my risk of a PE"):
@@ -66,6 +66,7 @@ class SlotRules:
     future: Optional[str]
     negated: str
     parts: tuple[str, ...] = ()
+    shadowed_by: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,12 @@ class AnswerReader:
             if negated not in (s.NO, s.UNSURE):
                 raise ctx.RuleError(f"{where}: negated must be no or unsure")
             parts = tuple(str(p) for p in spec.get("parts") or ())
-            self.slot_rules[slot] = SlotRules(PAST_VALUES[spec["past"]], FUTURE_VALUES[spec["future"]], negated, parts)
+            shadowed_by = tuple(str(p) for p in spec.get("shadowed_by") or ())
+            if set(shadowed_by) - set(s.FORM_SLOTS):
+                raise ctx.RuleError(f"{where}: shadowed_by names unknown slots {shadowed_by}")
+            self.slot_rules[slot] = SlotRules(
+                PAST_VALUES[spec["past"]], FUTURE_VALUES[spec["future"]], negated, parts, shadowed_by
+            )
             for group in ("topics", "asked_only"):
                 for number, topic in enumerate(spec.get(group) or []):
                     twhere = f"{where}: {group} {number + 1}"
@@ -194,11 +200,15 @@ class AnswerReader:
         ]
         cats = [c.category for c in mods]
         rules = self.slot_rules[m.slot]
-        if ctx.OTHER_PERSON in cats and ctx.SELF not in cats:
+        # "my mum has it and so do I": the speaker's own after all, wherever they say so
+        own = ctx.SELF in cats or any(c.category == ctx.SELF and c.start >= m.end for c in parsed.cues)
+        if ctx.OTHER_PERSON in cats and not own:
             return None, False
         if ctx.HYPOTHETICAL in cats:
             return None, False
-        weak = m.value == MENTION or ctx.FRAME in cats
+        if ctx.FRAME in cats:
+            return s.UNSURE, True  # "it's not like I've never ...": only what follows is clear
+        weak = m.value == MENTION
         value = s.YES if m.value == MENTION else m.value
         # Negation cues on one side of the mention: two of them ("not that I haven't") are a
         # double negative, one on each side ("no chest pain, breathing fine") is no more than one.
@@ -225,6 +235,8 @@ class AnswerReader:
     def _clause_answer(self, parsed: ctx.Parsed, start: int, end: int) -> Optional[tuple[str, bool]]:
         """A clause that answers without a topic: "yes", "no", "not yet", "dunno"."""
         cats = [c.category for c in parsed.cues if start <= c.start < end]
+        if ctx.FRAME in cats:
+            return s.UNSURE, True
         if ctx.POSSIBLE in cats:
             return s.UNSURE, False
         i = start
@@ -263,6 +275,12 @@ class AnswerReader:
         mentions = self.mentions(parsed, requested)
         for c_start, c_end in parsed.clauses:
             in_clause = [m for m in mentions if c_start <= m.start < c_end]
+            slots_here = {m.slot for m in in_clause}
+            in_clause = [
+                m
+                for m in in_clause
+                if m.slot == requested or not set(self.slot_rules[m.slot].shadowed_by) & slots_here
+            ]
             answered = set()
             for m in in_clause:
                 value, weak = self._mention_value(parsed, m, in_clause)
@@ -302,7 +320,7 @@ class AnswerReader:
             # "maybe, I had a swollen leg years ago": a hedge given as the answer covers what follows
             first = parsed.clauses[0]
             lead = self._clause_answer(parsed, *first)
-            if lead and lead[0] == s.UNSURE and not any(first[0] <= m.start < first[1] for m in mentions):
+            if lead and lead == (s.UNSURE, False) and not any(first[0] <= m.start < first[1] for m in mentions):
                 if not any(c > first[0] for c in parsed.corrections):
                     result[requested] = s.UNSURE
         if requested and requested not in result and requested in others_only:

@@ -15,7 +15,7 @@ CASES = [
     (s.CANCER, "I'm not sure", {s.CANCER: U}),
     (s.CANCER, "not that I know of", {s.CANCER: U}),
     (s.CANCER, "I don't know", {s.CANCER: U}),
-    (s.CANCER, "I don't think so", {s.CANCER: N}),
+    (s.CANCER, "I don't think so", {s.CANCER: U}),
     (s.CANCER, "I had breast cancer and I'm on chemo", {s.CANCER: Y}),
     (s.CANCER, "no cancer", {s.CANCER: N}),
     (s.RECURRENT_CLOTS, "I've had clots twice before", {s.RECURRENT_CLOTS: Y}),
@@ -60,6 +60,82 @@ CASES = [
         {s.RECURRENT_CLOTS: Y, s.CANCER: Y},
     ),
 ]
+
+
+# Issue 10's readings of the old reader, none of them from its tests: words ending in "nt"
+# read as "not", hedges read as "no", someone else's condition read as the patient's, and the
+# first polarity of a self-correction kept.
+ISSUE_10 = [
+    (s.CANCER, "I'm getting chemo treatment for my lymphoma", {s.CANCER: Y}),
+    (s.CANCER, "I have bowel cancer, I'm in treatment at the moment", {s.CANCER: Y}),
+    (s.FOLLOW_UP_AVAILABLE, "I have an appointment at the clinic on Friday", {s.FOLLOW_UP_AVAILABLE: Y}),
+    (s.ANTICOAGULANT_STARTED, "not on any anticoagulant yet", {s.ANTICOAGULANT_STARTED: N}),
+    (s.ANTICOAGULANT_STARTED, "I'm not taking anything for it", {s.ANTICOAGULANT_STARTED: N}),
+    (s.KIDNEY_DISEASE, "my nephrologist says my kidney disease is significant", {s.KIDNEY_DISEASE: Y}),
+    (s.HEART_DISEASE, "I'm an AFib patient", {s.HEART_DISEASE: Y}),
+    (s.SEVERE_SYMPTOMS, "the pain is constant, it's terrible", {s.SEVERE_SYMPTOMS: Y}),
+    (s.CLOTTING_DISORDER, "my brother has Factor V Leiden, not me", {s.CLOTTING_DISORDER: N}),
+    (s.RECURRENT_CLOTS, "no wait, actually yes, one in 2019", {s.RECURRENT_CLOTS: Y}),
+    (s.EMERGENCY_SCREEN, "not really sure", {s.EMERGENCY_SCREEN: U}),
+]
+
+# One case per rule of the reader (each a class of wording, not a phrase).
+RULES = [
+    # tokens, not strings: "-nt" words are no negation; shorthand and contractions are
+    (s.HEART_DISEASE, "yes, current treatment is bisoprolol", {s.HEART_DISEASE: Y}),
+    (s.CLOTTING_DISORDER, "i dont have that", {s.CLOTTING_DISORDER: N}),
+    (s.KIDNEY_DISEASE, "nah", {s.KIDNEY_DISEASE: N}),
+    (s.KIDNEY_DISEASE, "yep 👍", {s.KIDNEY_DISEASE: Y}),
+    # a typo of a clinical word within one letter, never of an everyday word
+    (s.CANCER, "no cancr", {s.CANCER: N}),
+    (s.FOLLOW_UP_AVAILABLE, "I had to cancel my appointment and there's no new one", {s.FOLLOW_UP_AVAILABLE: N}),
+    # hedges are unsure, whatever their polarity words
+    (s.HEART_DISEASE, "probably not", {s.HEART_DISEASE: U}),
+    (s.HIGH_PE_RISK, "not that anyone told me", {s.HIGH_PE_RISK: U}),
+    (s.DIAGNOSIS_CONFIRMED, "had the scan, waiting for the results", {s.DIAGNOSIS_CONFIRMED: U}),
+    (s.BLOOD_THINNER_UNSAFE, "dunno", {s.BLOOD_THINNER_UNSAFE: U}),
+    # a hedge given as the answer covers the story after it; a hedge after it qualifies it
+    (s.RECURRENT_CLOTS, "maybe, my leg swelled up years ago", {s.RECURRENT_CLOTS: U}),
+    (s.HEART_DISEASE, "high blood pressure, not sure if that counts", {s.HEART_DISEASE: U}),
+    # double negatives are no clear no; a figure of speech then a clear answer is the answer
+    (s.CANCER, "it's not that I haven't had it", {s.CANCER: U}),
+    (s.FOLLOW_UP_AVAILABLE, "Not that I don't have one - I do, on Monday", {s.FOLLOW_UP_AVAILABLE: Y}),
+    # a leading "no" is reinforced by a second negation, not cancelled
+    (s.RECURRENT_CLOTS, "NO NEVER", {s.RECURRENT_CLOTS: N}),
+    (s.DIAGNOSIS_CONFIRMED, "no not yet", {s.DIAGNOSIS_CONFIRMED: N}),
+    # someone else's condition answers nothing about the patient
+    (s.CANCER, "my dad has prostate cancer", {s.CANCER: U}),
+    (s.KIDNEY_DISEASE, "no, but my husband is on dialysis", {s.KIDNEY_DISEASE: N}),
+    (s.CANCER, "my mum has breast cancer and so do I", {s.CANCER: Y}),
+    # a past condition with no clear status is unsure; a past clot is what "before" asks
+    (s.CANCER, "had leukaemia as a child, in remission now", {s.CANCER: U}),
+    (s.HEART_DISEASE, "I had a heart attack years ago and I still have heart failure", {s.HEART_DISEASE: Y}),
+    (s.RECURRENT_CLOTS, "one in 2015 after surgery", {s.RECURRENT_CLOTS: Y}),
+    # not yet done is no for a condition; an appointment to come is follow-up arranged
+    (s.ANTICOAGULANT_STARTED, "I'm starting Xarelto tomorrow", {s.ANTICOAGULANT_STARTED: N}),
+    (s.FOLLOW_UP_AVAILABLE, "booked in with the GP next Tuesday", {s.FOLLOW_UP_AVAILABLE: Y}),
+    # the last polarity of a self-correction wins
+    (s.HEART_DISEASE, "yes - sorry, I mean no", {s.HEART_DISEASE: N}),
+    (s.CLOTTING_DISORDER, "they thought so but the test came back negative, so no", {s.CLOTTING_DISORDER: N}),
+    # without a correction, disagreeing clauses give the reading that is not the safer-looking one
+    (s.SEVERE_SYMPTOMS, "it's fine during the day, agony at night", {s.SEVERE_SYMPTOMS: Y}),
+    # a two-part question needs both parts
+    (s.CLOT_SMALL_STABLE, "they said it's small", {s.CLOT_SMALL_STABLE: U}),
+    (s.CLOT_SMALL_STABLE, "small and not moving", {s.CLOT_SMALL_STABLE: Y}),
+    # a symptom named is no severity: the severity words decide
+    (s.SEVERE_SYMPTOMS, "some swelling but it's mild", {s.SEVERE_SYMPTOMS: N}),
+    # a negated inability is an ability: "no reason I can't take them"
+    (s.BLOOD_THINNER_UNSAFE, "no reason I can't take them", {s.BLOOD_THINNER_UNSAFE: N}),
+    # the emergency screen: the sign's own words are no denial
+    (s.EMERGENCY_SCREEN, "YES CANT BREATHE", {s.EMERGENCY_SCREEN: Y}),
+    (s.EMERGENCY_SCREEN, "no chest pain, breathing fine, no blood", {s.EMERGENCY_SCREEN: N}),
+    (s.EMERGENCY_SCREEN, "had some chest pain yesterday but it's gone", {s.EMERGENCY_SCREEN: U}),
+]
+
+
+@pytest.mark.parametrize("asked, reply, expected", ISSUE_10 + RULES, ids=[c[1] for c in ISSUE_10 + RULES])
+def test_each_rule_of_the_reader(asked, reply, expected):
+    assert interpret(reply, asked) == expected
 
 
 @pytest.mark.parametrize("asked, reply, expected", CASES, ids=[c[1] for c in CASES])
