@@ -43,10 +43,30 @@ TOPIC_VALUES = (s.YES, s.NO, MENTION)
 FILE_KEYS = frozenset({"typo_terms", "not_typos", "slots", "answers"})
 ANSWER_KEYS = frozenset({"fillers", "trailing", "yes", "no"})
 # The reading that makes a patient look safer than they are.
-SAFE_LOOKING = {**{slot: s.NO for slot in (s.EMERGENCY_SCREEN, *s.EXCLUSIONS)}, **{slot: s.YES for slot in s.CONDITIONS}}
+SAFE_LOOKING = {
+    **{slot: s.NO for slot in (s.EMERGENCY_SCREEN, *s.EXCLUSIONS)},
+    **{slot: s.YES for slot in s.CONDITIONS},
+}
 CAUTIOUS = {slot: s.YES if value == s.NO else s.NO for slot, value in SAFE_LOOKING.items()}
 QUESTION_WORDS = frozenset(
-    {"what", "why", "how", "when", "where", "who", "which", "is", "are", "can", "could", "should", "does", "do", "will", "would"}
+    {
+        "what",
+        "why",
+        "how",
+        "when",
+        "where",
+        "who",
+        "which",
+        "is",
+        "are",
+        "can",
+        "could",
+        "should",
+        "does",
+        "do",
+        "will",
+        "would",
+    }
 )
 
 
@@ -89,7 +109,12 @@ def _damerau1(a: str, b: str) -> bool:
         diff = [i for i in range(len(a)) if a[i] != b[i]]
         if len(diff) == 1:
             return True
-        return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+        return (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]]
+            and a[diff[1]] == b[diff[0]]
+        )
     short, long_ = (a, b) if len(a) < len(b) else (b, a)
     return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
 
@@ -97,14 +122,18 @@ def _damerau1(a: str, b: str) -> bool:
 class AnswerReader:
     """Reads answers; configured entirely by the topic file and the context engine's rules."""
 
-    def __init__(self, topics_path: Path = DEFAULT_TOPICS, engine: Optional[ctx.ContextEngine] = None) -> None:
+    def __init__(
+        self, topics_path: Path = DEFAULT_TOPICS, engine: Optional[ctx.ContextEngine] = None
+    ) -> None:
         self.engine = engine or ctx.get_engine()
         nlp, norms = self.engine.nlp, self.engine.norms
         data = yaml.safe_load(Path(topics_path).read_text(encoding="utf-8"))
         ctx.check_keys(str(topics_path), data, FILE_KEYS, FILE_KEYS)
         unknown = set(data["slots"]) - set(s.FORM_SLOTS)
         if unknown or set(s.FORM_SLOTS) - set(data["slots"]):
-            raise ctx.RuleError(f"{topics_path}: slots must be exactly {s.FORM_SLOTS}; unknown {sorted(unknown)}")
+            raise ctx.RuleError(
+                f"{topics_path}: slots must be exactly {s.FORM_SLOTS}; unknown {sorted(unknown)}"
+            )
         self.typo_terms = ctx.words(f"{topics_path}: typo_terms", data["typo_terms"])
         self.not_typos = ctx.words(f"{topics_path}: not_typos", data["not_typos"])
         self.matcher = Matcher(nlp.vocab, validate=True)
@@ -113,7 +142,9 @@ class AnswerReader:
             where = f"{topics_path}: {slot}"
             ctx.check_keys(where, spec, SLOT_KEYS, {"topics", "past", "future"})
             if spec["past"] not in PAST_VALUES or spec["future"] not in FUTURE_VALUES:
-                raise ctx.RuleError(f"{where}: past must be one of {list(PAST_VALUES)}, future one of {list(FUTURE_VALUES)}")
+                raise ctx.RuleError(
+                    f"{where}: past must be one of {list(PAST_VALUES)}, future one of {list(FUTURE_VALUES)}"
+                )
             negated = str(spec.get("negated", s.NO))
             if negated not in (s.NO, s.UNSURE):
                 raise ctx.RuleError(f"{where}: negated must be no or unsure")
@@ -185,7 +216,11 @@ class AnswerReader:
     def _answer_no(self, parsed: ctx.Parsed, cue: ctx.Cue) -> bool:
         """A clause that opens with a bare "no": the patient's answer, which a further negation
         reinforces ("no, never", "nope, first time") rather than cancels."""
-        return cue.end - cue.start == 1 and parsed.doc[cue.start].norm_ == "no" and parsed.clause_of(cue.start)[0] == cue.start
+        return (
+            cue.end - cue.start == 1
+            and parsed.doc[cue.start].norm_ == "no"
+            and parsed.clause_of(cue.start)[0] == cue.start
+        )
 
     def _mention_value(
         self, parsed: ctx.Parsed, m: Mention, others: list[Mention]
@@ -296,7 +331,12 @@ class AnswerReader:
                     readings.append(Reading(requested, c_start, clause[0], clause[1]))
             for m in in_clause:
                 if m.part:
-                    readings = [r if r.position != m.start or r.slot != m.slot else Reading(r.slot, r.position, r.value, r.weak, m.part) for r in readings]
+                    readings = [
+                        r
+                        if r.position != m.start or r.slot != m.slot
+                        else Reading(r.slot, r.position, r.value, r.weak, m.part)
+                        for r in readings
+                    ]
         result = {}
         for slot in dict.fromkeys(r.slot for r in readings):
             result[slot] = combine(slot, [r for r in readings if r.slot == slot], parsed.corrections)
@@ -313,14 +353,23 @@ class AnswerReader:
                 if any(c_start <= m.start < c_end for m in mentions):
                     continue
                 lead = self._clause_answer(parsed, c_start, c_end)
-                if lead and lead[0] == s.UNSURE and not lead[1] and not any(c > c_start for c in parsed.corrections):
+                if (
+                    lead
+                    and lead[0] == s.UNSURE
+                    and not lead[1]
+                    and not any(c > c_start for c in parsed.corrections)
+                ):
                     if any(r.slot == requested and r.position < c_start for r in readings):
                         result[requested] = s.UNSURE
         if requested and parsed.clauses and requested in result:
             # "maybe, I had a swollen leg years ago": a hedge given as the answer covers what follows
             first = parsed.clauses[0]
             lead = self._clause_answer(parsed, *first)
-            if lead and lead == (s.UNSURE, False) and not any(first[0] <= m.start < first[1] for m in mentions):
+            if (
+                lead
+                and lead == (s.UNSURE, False)
+                and not any(first[0] <= m.start < first[1] for m in mentions)
+            ):
                 if not any(c > first[0] for c in parsed.corrections):
                     result[requested] = s.UNSURE
         if requested and requested not in result and requested in others_only:
@@ -350,7 +399,11 @@ def is_question_doc(doc: Doc) -> bool:
     if not words:
         return False
     asks = doc[-1].text == "?" or len(words) <= 8
-    return words[0] in QUESTION_WORDS and asks and not (words[0] in {"is", "are", "do", "does"} and doc[-1].text != "?")
+    return (
+        words[0] in QUESTION_WORDS
+        and asks
+        and not (words[0] in {"is", "are", "do", "does"} and doc[-1].text != "?")
+    )
 
 
 @lru_cache(maxsize=4)

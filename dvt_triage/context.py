@@ -39,7 +39,9 @@ HYPOTHETICAL = "HYPOTHETICAL"
 OTHER_PERSON = "OTHER_PERSON"
 SELF = "SELF"
 FRAME = "FRAME"  # a figure of speech around a double negative: "it's not like I don't ..."
-CATEGORIES = frozenset({NEGATED, POSSIBLE, HISTORICAL, CURRENT, FUTURE, HYPOTHETICAL, OTHER_PERSON, SELF, FRAME})
+CATEGORIES = frozenset(
+    {NEGATED, POSSIBLE, HISTORICAL, CURRENT, FUTURE, HYPOTHETICAL, OTHER_PERSON, SELF, FRAME}
+)
 
 FORWARD, BACKWARD, BIDIRECTIONAL = "FORWARD", "BACKWARD", "BIDIRECTIONAL"
 TERMINATE, PSEUDO, CORRECTION = "TERMINATE", "PSEUDO", "CORRECTION"
@@ -47,7 +49,16 @@ DIRECTIONS = frozenset({FORWARD, BACKWARD, BIDIRECTIONAL, TERMINATE, PSEUDO, COR
 
 RULE_KEYS = frozenset({"literal", "category", "direction", "max_scope", "phrases", "pattern", "comment"})
 FILE_KEYS = frozenset(
-    {"norms", "sentence_ends", "clause_starters", "comma_starters", "answer_words", "soft_breaks", "default_max_scope", "rules"}
+    {
+        "norms",
+        "sentence_ends",
+        "clause_starters",
+        "comma_starters",
+        "answer_words",
+        "soft_breaks",
+        "default_max_scope",
+        "rules",
+    }
 )
 SENTENCE_END_TEXTS = frozenset({".", "!", "?", ";", "\n", "\n\n"})
 
@@ -77,7 +88,9 @@ def check_keys(where: str, mapping: dict, allowed: Iterable[str], required: Iter
         raise RuleError(f"{where}: missing key(s) {sorted(missing)}")
 
 
-def phrase_pattern(nlp: Language, phrase: str, norms: Optional[dict[str, str]] = None) -> list[dict[str, Any]]:
+def phrase_pattern(
+    nlp: Language, phrase: str, norms: Optional[dict[str, str]] = None
+) -> list[dict[str, Any]]:
     """A readable phrase as a Matcher pattern on token norms.
 
     Words are tokenised like the text ("don't know" -> do, not, know); "a|an|the" is one
@@ -204,9 +217,13 @@ class ContextEngine:
         norms = data.get("norms") or {}
         words(f"{rules_path}: norms", list(norms) + list(norms.values()))
         self.norms = dict(norms)
-        self.sentence_ends = SENTENCE_END_TEXTS | words(f"{rules_path}: sentence_ends", data.get("sentence_ends"))
+        self.sentence_ends = SENTENCE_END_TEXTS | words(
+            f"{rules_path}: sentence_ends", data.get("sentence_ends")
+        )
         self.clause_starters = words(f"{rules_path}: clause_starters", data.get("clause_starters"))
-        self.comma_starters = self.clause_starters | words(f"{rules_path}: comma_starters", data.get("comma_starters"))
+        self.comma_starters = self.clause_starters | words(
+            f"{rules_path}: comma_starters", data.get("comma_starters")
+        )
         self.answer_words = words(f"{rules_path}: answer_words", data.get("answer_words"))
         self.soft_breaks = words(f"{rules_path}: soft_breaks", data.get("soft_breaks"))
         default_scope = int(data.get("default_max_scope", 8))
@@ -224,7 +241,9 @@ class ContextEngine:
             if direction in (TERMINATE, PSEUDO, CORRECTION) and category is not None:
                 raise RuleError(f"{where}: a {direction} rule has no category")
             key = f"rule{number}"
-            self.rules[key] = Rule(str(spec["literal"]), category, direction, int(spec.get("max_scope", default_scope)))
+            self.rules[key] = Rule(
+                str(spec["literal"]), category, direction, int(spec.get("max_scope", default_scope))
+            )
             add_patterns(self.matcher, self.nlp, key, spec, where, self.norms)
 
     def make_doc(self, text: str) -> Doc:
@@ -253,7 +272,9 @@ class ContextEngine:
         taken = [m for m in taken if m[0].direction != CORRECTION or self._at_clause_start(doc, m[1])]
         breaks = {s for r, s, _ in taken if r.direction in (TERMINATE, CORRECTION)}
         corrections = [s for r, s, _ in taken if r.direction == CORRECTION]
-        clauses = self._clauses(doc, breaks, {e for r, _, e in taken if r.direction in (TERMINATE, CORRECTION)})
+        clauses = self._clauses(
+            doc, breaks, {e for r, _, e in taken if r.direction in (TERMINATE, CORRECTION)}
+        )
         parsed = Parsed(doc, clauses, [], corrections)
         for rule, start, end in taken:
             if rule.direction in (TERMINATE, PSEUDO, CORRECTION):
@@ -269,7 +290,11 @@ class ContextEngine:
 
     def _is_symbol(self, token: Any) -> bool:
         """An emoji or other symbol that is no word of the lexicon: a pause, like a comma."""
-        return not any(ch.isalnum() for ch in token.text) and token.norm_ == token.text.lower() and token.text not in self.norms
+        return (
+            not any(ch.isalnum() for ch in token.text)
+            and token.norm_ == token.text.lower()
+            and token.text not in self.norms
+        )
 
     def _at_clause_start(self, doc: Doc, index: int) -> bool:
         before = [t for t in doc[:index] if not t.is_punct or t.text in self.sentence_ends]
@@ -302,7 +327,12 @@ class ContextEngine:
             if token.text in self.sentence_ends or "\n" in token.text:
                 close(i)
                 start = i + 1
-            elif word == "," or token.is_punct and word in {"-", "--", "...", ")", "("} or self._is_symbol(token):
+            elif (
+                word == ","
+                or token.is_punct
+                and word in {"-", "--", "...", ")", "("}
+                or self._is_symbol(token)
+            ):
                 before = [t.norm_ for t in doc[start:i]]
                 nxt = doc[i + 1].norm_ if i + 1 < len(doc) else ""
                 if nxt in self.comma_starters or (before and all(w in self.answer_words for w in before)):

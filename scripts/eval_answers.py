@@ -34,7 +34,10 @@ DEFAULT_SETS = sorted((ROOT / "tests" / "data" / "blind").glob("answers_*.yml"))
 RIGHT, DANGEROUS, ASKED_AGAIN, WRONG_SAFE = "right", "dangerous", "asked again", "wrong, safe"
 OUTCOMES = (RIGHT, DANGEROUS, ASKED_AGAIN, WRONG_SAFE)
 # The reading that makes a patient look safer than they are, per slot.
-SAFE_LOOKING = {**{slot: s.NO for slot in (s.EMERGENCY_SCREEN, *s.EXCLUSIONS)}, **{slot: s.YES for slot in s.CONDITIONS}}
+SAFE_LOOKING = {
+    **{slot: s.NO for slot in (s.EMERGENCY_SCREEN, *s.EXCLUSIONS)},
+    **{slot: s.YES for slot in s.CONDITIONS},
+}
 
 
 def judge(slot: str, label: str, reading: Optional[str]) -> str:
@@ -80,7 +83,10 @@ def report(cases: list[dict], title: str) -> tuple[str, Counter]:
     counts, misses = evaluate(cases)
     total: Counter = Counter()
     lines = [f"# {title}", "", f"{len(cases)} answers.", ""]
-    lines += ["| question | answers | right | dangerous | asked again | wrong, safe |", "|---|---|---|---|---|---|"]
+    lines += [
+        "| question | answers | right | dangerous | asked again | wrong, safe |",
+        "|---|---|---|---|---|---|",
+    ]
     for slot in [*s.FORM_SLOTS, "(other questions in the same answer)"]:
         c = counts.get(slot)
         if not c:
@@ -88,7 +94,9 @@ def report(cases: list[dict], title: str) -> tuple[str, Counter]:
         n = sum(c.values()) if slot in s.FORM_SLOTS else 0
         total.update(c)
         right = f"{c[RIGHT]} ({100 * c[RIGHT] / n:.0f}%)" if n else "-"
-        lines.append(f"| {slot} | {n or '-'} | {right} | {c[DANGEROUS]} | {c[ASKED_AGAIN]} | {c[WRONG_SAFE]} |")
+        lines.append(
+            f"| {slot} | {n or '-'} | {right} | {c[DANGEROUS]} | {c[ASKED_AGAIN]} | {c[WRONG_SAFE]} |"
+        )
     n = len(cases)
     lines.append(
         f"| **all** | {n} | **{total[RIGHT]} ({100 * total[RIGHT] / max(n, 1):.1f}%)** | "
@@ -99,7 +107,9 @@ def report(cases: list[dict], title: str) -> tuple[str, Counter]:
         for kind, case, slot, reading in misses:
             if kind == outcome:
                 label = case["label"] if slot == case["question"] else case["also"][slot]
-                lines.append(f"- {outcome}: {slot} = {label}, read {reading}: {case['text']!r} ({case.get('kind', '')})")
+                lines.append(
+                    f"- {outcome}: {slot} = {label}, read {reading}: {case['text']!r} ({case.get('kind', '')})"
+                )
     return "\n".join(lines) + "\n", total
 
 

@@ -88,7 +88,11 @@ RULES = [
     (s.KIDNEY_DISEASE, "yep 👍", {s.KIDNEY_DISEASE: Y}),
     # a typo of a clinical word within one letter, never of an everyday word
     (s.CANCER, "no cancr", {s.CANCER: N}),
-    (s.FOLLOW_UP_AVAILABLE, "I had to cancel my appointment and there's no new one", {s.FOLLOW_UP_AVAILABLE: N}),
+    (
+        s.FOLLOW_UP_AVAILABLE,
+        "I had to cancel my appointment and there's no new one",
+        {s.FOLLOW_UP_AVAILABLE: N},
+    ),
     # hedges are unsure, whatever their polarity words
     (s.HEART_DISEASE, "probably not", {s.HEART_DISEASE: U}),
     (s.HIGH_PE_RISK, "not that anyone told me", {s.HIGH_PE_RISK: U}),

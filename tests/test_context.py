@@ -20,7 +20,9 @@ def clauses(text):
     return [parsed.text(a, b) for a, b in parsed.clauses]
 
 
-@pytest.mark.parametrize("word", ["appointment", "treatment", "patient", "significant", "constant", "urgent", "current"])
+@pytest.mark.parametrize(
+    "word", ["appointment", "treatment", "patient", "significant", "constant", "urgent", "current"]
+)
 def test_a_word_ending_in_nt_is_no_negation(word):
     assert [c for c, _ in cues(f"my {word} on friday") if c == ctx.NEGATED] == []
 
@@ -66,9 +68,15 @@ def write(tmp_path: Path, text: str) -> Path:
 @pytest.mark.parametrize(
     "text, message",
     [
-        ("rules:\n- literal: x\n  category: NEGATED_EXISTENCE\n  direction: FORWARD\n  phrase: [x]\n", "unknown key"),
+        (
+            "rules:\n- literal: x\n  category: NEGATED_EXISTENCE\n  direction: FORWARD\n  phrase: [x]\n",
+            "unknown key",
+        ),
         ("rules:\n- literal: x\n  category: NEGATED\n  direction: FORWARD\n  phrases: [x]\n", "category"),
-        ("rules:\n- literal: x\n  category: NEGATED_EXISTENCE\n  direction: FORWARDS\n  phrases: [x]\n", "direction"),
+        (
+            "rules:\n- literal: x\n  category: NEGATED_EXISTENCE\n  direction: FORWARDS\n  phrases: [x]\n",
+            "direction",
+        ),
         ("rules:\n- literal: x\n  direction: TERMINATE\n  pattern: [{LOWR: x}]\n", "rule 1"),
         ("norms:\n  yep: yes\nrules: []\n", "not words"),
         ("rules: []\nclause_startrs: [i]\n", "unknown key"),
