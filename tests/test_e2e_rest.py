@@ -16,6 +16,8 @@ pytestmark = pytest.mark.e2e
 EMERGENCY = "EMERGENCY: call 911"
 ANSWERS_HOME_CARE = {slot: "yes" if slot in s.CONDITIONS else "no" for slot in s.FORM_SLOTS}
 FIRST_QUESTION = "Are you having any of these right now"
+READ_BACK = "please check what I understood"
+CONFIRM = "that's right"  # the read-back's button payload
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +45,15 @@ def start_check(chat: Chat, user: str) -> None:
     assert FIRST_QUESTION in joined(chat.send(user, "yes"))
 
 
-def answer_all(chat: Chat, user: str, answers: dict[str, str]) -> str:
+def answer_all(chat: Chat, user: str, answers: dict[str, str], confirm: str = CONFIRM) -> str:
+    """Every question answered, the read-back checked and confirmed: the outcome's text."""
+    read_back = answer_questions(chat, user, answers)
+    assert READ_BACK in read_back and "{" not in read_back
+    return joined(chat.send(user, confirm))
+
+
+def answer_questions(chat: Chat, user: str, answers: dict[str, str]) -> str:
+    """Every question answered: the read-back's text."""
     start_check(chat, user)
     replies: list[str] = []
     for slot in s.FORM_SLOTS:
@@ -63,30 +73,65 @@ def test_greeting_says_what_the_assistant_does_and_does_not_do(chat):
     assert "can't diagnose" in text and "physician" in text and "911" in text
 
 
-def test_home_care_possible_leaves_the_decision_to_the_physician(chat):
+def test_home_care_possible_leaves_the_decision_to_the_doctor(chat):
     text = answer_all(chat, "home", ANSWERS_HOME_CARE)
-    assert "may be a candidate for doctor-supervised home care" in text
-    assert "only your physician can decide" in text
-    assert "Compression stockings" in text and "vitamin K" in text and "do not replace medical care" in text
-    assert "Warning signs" in text and "925-477-3030" in text and "insurance" in text
-    assert "- Cancer: no" in text
+    assert "doctors sometimes allow home care" in text and "only your doctor can decide" in text
+    assert "925-477-3030" in text and "Call 911" in text and "MEASURES" in text
+    measures = joined(chat.send("home", "measures"))
+    assert "Compression stockings" in measures and "vitamin K" in measures and "do not replace medical care" in measures
+    summary = joined(chat.send("home", "summary"))
+    assert "- Cancer: no" in summary and "- Close follow-up arranged: yes" in summary
+    assert "Compression stockings" in joined(chat.send("home", f"/{s.INTENT_SHOW_MEASURES}"))
 
 
-def test_not_home_care_explains_each_reason(chat):
+def test_not_home_care_says_what_doctors_usually_do_and_not_to_stop_a_blood_thinner(chat):
     answers = {**ANSWERS_HOME_CARE, s.CANCER: "yes, I'm on chemo", s.KIDNEY_DISEASE: "I'm on dialysis"}
     text = answer_all(chat, "excluded", answers)
-    assert "home management of a blood clot is not appropriate for you" in text
-    assert "You have cancer." in text and "You have kidney disease." in text
-    assert "closer monitoring or hospital-based care" in text
+    assert "For people with cancer and kidney disease, doctors usually" in text
+    assert "closer monitoring or hospital-based care" in text and "do not stop a blood thinner" in text
     assert "925-477-3030" in text
 
 
-def test_needs_evaluation_explains_why_an_ultrasound_comes_first(chat):
+def test_needs_evaluation_without_a_scan_says_get_seen_today(chat):
     answers = {**ANSWERS_HOME_CARE, s.DIAGNOSIS_CONFIRMED: "no, not yet", s.HEART_DISEASE: "not sure"}
     text = answer_all(chat, "evaluate", answers)
-    assert "you need a medical evaluation" in text and "ultrasound" in text
-    assert "The clot has not been confirmed with imaging yet" in text
-    assert "Whether you have heart disease." in text
+    assert "a doctor needs to assess you" in text and "always requires medical evaluation" in text
+    assert "the clot has not been confirmed by a scan" in text and "you were not sure about heart disease" in text
+    assert "get seen today" in text and "urgent care" in text
+
+
+def test_the_read_back_lists_every_answer_and_corrections_change_it_before_the_outcome(chat):
+    user = "correct"
+    read_back = answer_questions(chat, user, ANSWERS_HOME_CARE)
+    assert "1. Clot confirmed by a scan: yes" in read_back and "8. Cancer: no" in read_back
+    assert "12. Can't take blood thinners safely: no" in read_back
+    changed = joined(chat.send(user, "cancer should be yes"))
+    assert "changed" in changed and "8. Cancer: yes" in changed and READ_BACK in changed
+    which = joined(chat.send(user, "no"))
+    assert "Which answer should I change?" in which
+    changed = joined(chat.send(user, "9 and 10 are yes"))
+    assert "9. Kidney disease: yes" in changed and "10. Heart disease: yes" in changed
+    assert "couldn't tell" in joined(chat.send(user, "banana"))  # asked again, never confirmed
+    outcome = joined(chat.send(user, "looks good"))
+    assert "For people with cancer, kidney disease and heart disease" in outcome
+
+
+def test_an_emergency_typed_during_the_read_back_wins_and_no_outcome_follows(chat):
+    user = "read-back-emergency"
+    assert READ_BACK in answer_questions(chat, user, ANSWERS_HOME_CARE)
+    assert EMERGENCY in chat.send(user, "cancer is yes but now my chest hurts")[0]
+    after = joined(chat.send(user, CONFIRM))
+    assert EMERGENCY in after and "doctors sometimes allow" not in after
+
+
+def test_stop_and_start_over_during_the_read_back(chat):
+    user = "read-back-stop"
+    answer_questions(chat, user, ANSWERS_HOME_CARE)
+    assert "stopped the check" in joined(chat.send(user, "stop"))
+    assert "doctors sometimes allow" not in joined(chat.send(user, CONFIRM))
+    answer_questions(chat, "read-back-restart", ANSWERS_HOME_CARE)
+    restarted = joined(chat.send("read-back-restart", "start over"))
+    assert "Would you like to start the home-care check?" in restarted
 
 
 def test_natural_answers_why_and_a_question_mid_form(chat):
@@ -172,14 +217,19 @@ def test_without_the_action_server_the_check_goes_on_and_the_outcome_waits_for_i
     chat: Chat = servers["chat"]
     assert FIRST_QUESTION in joined(chat.send("degrade", "hi") + chat.send("degrade", "yes"))
     assert "kidney disease" in joined(chat.send("degrade-mid", "no"))  # cancer: no
-    down = ""
+    read_back = ""
     for slot in s.FORM_SLOTS[s.FORM_SLOTS.index(s.KIDNEY_DISEASE):]:
-        down = joined(chat.send("degrade-mid", ANSWERS_HOME_CARE[slot]))
+        read_back = joined(chat.send("degrade-mid", ANSWERS_HOME_CARE[slot]))
+    assert READ_BACK in read_back  # the read-back needs no action server
+    assert "Cancer: yes" in joined(chat.send("degrade-mid", "8 is yes"))
+    assert "Cancer: no" in joined(chat.send("degrade-mid", "cancer should be no"))
+    down = joined(chat.send("degrade-mid", CONFIRM))
     assert "can't finish the check right now" in down and "925-477-3030" in down and "911" in down
     assert "can't finish the check right now" in joined(chat.send("degrade-mid", "ok"))
     servers["actions"], _ = start_actions(servers["tmp"], servers["actions_port"])
     # Back: the next message gets the outcome, with every answer kept.
     outcome = joined(chat.send("degrade-mid", "hello?"))
-    assert "may be a candidate for doctor-supervised home care" in outcome
-    assert "- Cancer: no" in outcome and "- Kidney disease: no" in outcome
+    assert "doctors sometimes allow home care" in outcome
+    summary = joined(chat.send("degrade-mid", "summary"))
+    assert "- Cancer: no" in summary and "- Kidney disease: no" in summary
     assert "confirmed the clot" in joined(chat.send("degrade", "no"))

@@ -143,20 +143,28 @@ def test_every_reply_arrives_as_signed_twiml_ok_and_plain_sms(sms):
     assert "can't diagnose" in joined(messages) and "911" in joined(messages)
 
 
+READ_BACK = "please check what I understood"
+
+
 def test_a_whole_assessment_by_yes_and_no_to_home_care_possible(sms):
     phone = Phone(sms)
     start_check(phone)
     for slot in s.FORM_SLOTS[:-1]:
         question = joined(phone.text("YES" if slot in s.CONDITIONS else "NO"))
         assert question.endswith(CHOICE_PROMPT), (slot, question)
-    outcome = joined(phone.text("no"))
-    assert "may be a candidate for doctor-supervised home care" in outcome
-    assert "only your physician can decide" in outcome
-    assert "925-477-3030" in outcome and "- Cancer: no" in outcome
-    assert CHOICE_PROMPT not in outcome
+    read_back = phone.text("no")
+    assert len(read_back) == 2 and READ_BACK in read_back[0]
+    assert "8. Cancer: no" in joined(read_back) and joined(read_back).endswith('"change 3 to no".')
+    outcome = phone.text("YES")
+    assert 1 <= len(outcome) <= 3
+    assert "doctors sometimes allow home care" in joined(outcome) and "only your doctor can decide" in joined(outcome)
+    assert "925-477-3030" in joined(outcome) and "Reply MEASURES" in joined(outcome)
+    assert CHOICE_PROMPT not in joined(outcome)
+    assert "Compression stockings" in joined(phone.text("MEASURES"))
+    assert "- Cancer: no" in joined(phone.text("summary"))
 
 
-def test_numbers_and_not_sure_lead_to_needs_evaluation(sms):
+def test_numbers_and_not_sure_then_a_correction_by_number_lead_to_needs_evaluation(sms):
     phone = Phone(sms)
     start_check(phone)
     numbers = {slot: "1" if slot in s.CONDITIONS else "2" for slot in s.FORM_SLOTS}
@@ -165,20 +173,28 @@ def test_numbers_and_not_sure_lead_to_needs_evaluation(sms):
     replies: list[str] = []
     for slot in s.FORM_SLOTS:
         replies = phone.text(numbers[slot])
-    outcome = joined(replies)
-    assert "you need a medical evaluation" in outcome
-    assert "Whether you have heart disease." in outcome and "Whether close follow-up is arranged." in outcome
-    assert "- Heart disease: unsure" in outcome and "- Cancer: no" in outcome
+    assert "4. Close follow-up arranged: unsure" in joined(replies)
+    # No button under the read-back: "1" is not taken for a choice of the last question.
+    asked = joined(phone.text("1"))  # only a number: its question is asked again
+    assert "confirmed the clot in your leg with a scan" in asked and asked.endswith(CHOICE_PROMPT)
+    assert "1. Clot confirmed by a scan: no" in joined(phone.text("no"))
+    changed = joined(phone.text("1 is yes and 4 is no"))
+    assert "1. Clot confirmed by a scan: yes" in changed and "4. Close follow-up arranged: no" in changed
+    outcome = phone.text("yes")
+    assert len(outcome) <= 3
+    text = joined(outcome)
+    assert "a doctor needs to assess you" in text and "no close follow-up is arranged" in text
+    assert "you were not sure about heart disease" in text and "925-477-3030" in text
 
 
-def test_a_yes_to_an_exclusion_explains_why_home_care_is_not_appropriate(sms):
+def test_a_yes_to_an_exclusion_says_what_doctors_usually_do(sms):
     phone = Phone(sms)
     start_check(phone)
     for slot in s.FORM_SLOTS:
-        replies = phone.text("YES" if slot in s.CONDITIONS + (s.CANCER,) else "NO")
-    outcome = joined(replies)
-    assert "home management of a blood clot is not appropriate for you" in outcome
-    assert "You have cancer." in outcome and "925-477-3030" in outcome
+        phone.text("YES" if slot in s.CONDITIONS + (s.CANCER,) else "NO")
+    outcome = phone.text("that's right")
+    assert len(outcome) <= 3
+    assert "For people with cancer, doctors usually" in joined(outcome) and "925-477-3030" in joined(outcome)
 
 
 def test_emergency_mid_assessment_is_sent_first_and_alone(sms):
