@@ -34,7 +34,7 @@ DEFAULT_TOPICS = ctx.DATA / "answer_topics.yml"
 PAST_VALUES = {"unsure": s.UNSURE, "yes": s.YES, "ignore": None}
 FUTURE_VALUES = {"no": s.NO, "ignore": None}
 SLOT_KEYS = frozenset({"topics", "asked_only", "past", "future", "negated", "parts", "shadowed_by"})
-TOPIC_KEYS = frozenset({"phrases", "pattern", "value", "part"})
+TOPIC_KEYS = frozenset({"phrases", "pattern", "value", "part", "past"})
 SLOT_KEYS_PARTS = "parts"
 # A mention that names the topic without saying yes or no ("the pain", "my risk of a PE"):
 # read as yes (no if negated), but only when nothing clearer is said.
@@ -42,6 +42,12 @@ MENTION = "mention"
 TOPIC_VALUES = (s.YES, s.NO, MENTION)
 FILE_KEYS = frozenset({"typo_terms", "not_typos", "slots", "answers"})
 ANSWER_KEYS = frozenset({"fillers", "trailing", "yes", "no"})
+# The kinds of mention a context rule's `allowed_types` can name.
+KINDS = {
+    s.EMERGENCY_SCREEN: "emergency",
+    **{slot: "condition" for slot in s.CONDITIONS},
+    **{slot: "exclusion" for slot in s.EXCLUSIONS},
+}
 # The reading that makes a patient look safer than they are.
 SAFE_LOOKING = {
     **{slot: s.NO for slot in (s.EMERGENCY_SCREEN, *s.EXCLUSIONS)},
@@ -78,6 +84,7 @@ class Mention:
     value: str
     asked_only: bool
     part: Optional[str] = None
+    past: Optional[str] = None  # the topic's own reading of the past (a pacemaker fitted stays)
 
 
 @dataclass(frozen=True)
@@ -165,7 +172,10 @@ class AnswerReader:
                     part = str(topic.get("part", ""))
                     if part and part not in parts:
                         raise ctx.RuleError(f"{twhere}: part {part!r} not in the slot's parts {parts}")
-                    key = f"{slot}|{value}|{group}|{part}"
+                    past = str(topic.get("past", ""))
+                    if past and past not in PAST_VALUES:
+                        raise ctx.RuleError(f"{twhere}: past must be one of {list(PAST_VALUES)}")
+                    key = f"{slot}|{value}|{group}|{part}|{past}"
                     ctx.add_patterns(self.matcher, nlp, key, topic, twhere, norms)
         answers = data["answers"]
         ctx.check_keys(f"{topics_path}: answers", answers, ANSWER_KEYS, ANSWER_KEYS)
@@ -198,12 +208,22 @@ class AnswerReader:
     def mentions(self, parsed: ctx.Parsed, requested: Optional[str]) -> list[Mention]:
         found = []
         for match_id, start, end in self.matcher(parsed.doc):
-            slot, value, group, part = self.engine.nlp.vocab.strings[match_id].split("|")
+            slot, value, group, part, past = self.engine.nlp.vocab.strings[match_id].split("|")
             if group == "asked_only" and slot != requested:
                 continue
             if slot == s.EMERGENCY_SCREEN and requested != s.EMERGENCY_SCREEN:
                 continue
-            found.append(Mention(slot, start, end, value, group == "asked_only", part or None))
+            found.append(
+                Mention(
+                    slot,
+                    start,
+                    end,
+                    value,
+                    group == "asked_only",
+                    part or None,
+                    PAST_VALUES[past] if past else None,
+                )
+            )
         # Per slot, the longest mention wins over those inside it ("small clot" over "small").
         found.sort(key=lambda m: (-(m.end - m.start), m.start))
         kept: list[Mention] = []
@@ -230,7 +250,7 @@ class AnswerReader:
         # A cue inside another mention belongs to it ("not bad" does not deny "a little tender").
         mods = [
             c
-            for c in parsed.modifiers(m.start, m.end)
+            for c in parsed.modifiers(m.start, m.end, KINDS[m.slot])
             if not any(o is not m and o.start <= c.start and c.end <= o.end for o in others)
         ]
         cats = [c.category for c in mods]
@@ -239,6 +259,8 @@ class AnswerReader:
         own = ctx.SELF in cats or any(c.category == ctx.SELF and c.start >= m.end for c in parsed.cues)
         if ctx.OTHER_PERSON in cats and not own:
             return None, False
+        if ctx.POSSIBLE in cats:
+            return s.UNSURE, m.value == MENTION  # "not sure if it's a blood thinner"
         if ctx.HYPOTHETICAL in cats:
             return None, False
         if ctx.FRAME in cats:
@@ -263,8 +285,11 @@ class AnswerReader:
             return s.UNSURE, weak  # "not small": a denied "no" is no clear yes
         if value == s.YES and ctx.FUTURE in cats and rules.future is not None:
             return rules.future, weak
-        if value == s.YES and ctx.HISTORICAL in cats and ctx.CURRENT not in cats and rules.past is not None:
-            return rules.past, weak
+        past = m.past or rules.past
+        if value == s.YES and ctx.RESOLVED in cats and past is not None:
+            return past, weak  # "in remission since 2019": over, whatever the time words say
+        if value == s.YES and ctx.HISTORICAL in cats and ctx.CURRENT not in cats and past is not None:
+            return past, weak
         return value, weak
 
     def _clause_answer(self, parsed: ctx.Parsed, start: int, end: int) -> Optional[tuple[str, bool]]:
@@ -311,6 +336,14 @@ class AnswerReader:
         for c_start, c_end in parsed.clauses:
             in_clause = [m for m in mentions if c_start <= m.start < c_end]
             slots_here = {m.slot for m in in_clause}
+            # A word that only answers the question asked ("stage 3") is about another topic
+            # when the clause names one ("CKD stage 3" when asked about cancer).
+            named = {m.slot for m in in_clause if not m.asked_only}
+            in_clause = [
+                m
+                for m in in_clause
+                if not m.asked_only or m.slot == s.EMERGENCY_SCREEN or not named - {m.slot}
+            ]
             in_clause = [
                 m
                 for m in in_clause

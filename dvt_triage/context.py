@@ -39,15 +39,18 @@ HYPOTHETICAL = "HYPOTHETICAL"
 OTHER_PERSON = "OTHER_PERSON"
 SELF = "SELF"
 FRAME = "FRAME"  # a figure of speech around a double negative: "it's not like I don't ..."
+RESOLVED = "RESOLVED"  # said to be over: "in remission", "all clear", whatever time words follow
 CATEGORIES = frozenset(
-    {NEGATED, POSSIBLE, HISTORICAL, CURRENT, FUTURE, HYPOTHETICAL, OTHER_PERSON, SELF, FRAME}
+    {NEGATED, POSSIBLE, HISTORICAL, RESOLVED, CURRENT, FUTURE, HYPOTHETICAL, OTHER_PERSON, SELF, FRAME}
 )
 
 FORWARD, BACKWARD, BIDIRECTIONAL = "FORWARD", "BACKWARD", "BIDIRECTIONAL"
 TERMINATE, PSEUDO, CORRECTION = "TERMINATE", "PSEUDO", "CORRECTION"
 DIRECTIONS = frozenset({FORWARD, BACKWARD, BIDIRECTIONAL, TERMINATE, PSEUDO, CORRECTION})
 
-RULE_KEYS = frozenset({"literal", "category", "direction", "max_scope", "phrases", "pattern", "comment"})
+RULE_KEYS = frozenset(
+    {"literal", "category", "direction", "max_scope", "allowed_types", "phrases", "pattern", "comment"}
+)
 FILE_KEYS = frozenset(
     {
         "norms",
@@ -161,6 +164,7 @@ class Rule:
     category: Optional[str]
     direction: str
     max_scope: int
+    allowed_types: Optional[frozenset[str]] = None  # the kinds of mention it may modify (all if None)
 
 
 @dataclass(frozen=True)
@@ -192,9 +196,15 @@ class Parsed:
     cues: list[Cue]
     corrections: list[int]  # token index where a self-correction starts
 
-    def modifiers(self, start: int, end: int) -> list[Cue]:
-        """The cues whose scope covers the mention [start, end), nearest first."""
-        found = [c for c in self.cues if c.rule.category and c.covers(start, end)]
+    def modifiers(self, start: int, end: int, kind: Optional[str] = None) -> list[Cue]:
+        """The cues whose scope covers the mention [start, end) of the given kind, nearest first."""
+        found = [
+            c
+            for c in self.cues
+            if c.rule.category
+            and c.covers(start, end)
+            and (c.rule.allowed_types is None or kind in c.rule.allowed_types)
+        ]
         return sorted(found, key=lambda c: min(abs(c.start - end), abs(start - c.end)))
 
     def clause_of(self, index: int) -> tuple[int, int]:
@@ -241,9 +251,12 @@ class ContextEngine:
             if direction in (TERMINATE, PSEUDO, CORRECTION) and category is not None:
                 raise RuleError(f"{where}: a {direction} rule has no category")
             key = f"rule{number}"
-            self.rules[key] = Rule(
-                str(spec["literal"]), category, direction, int(spec.get("max_scope", default_scope))
+            allowed = spec.get("allowed_types")
+            allowed_types = (
+                frozenset(words(f"{where}: allowed_types", allowed)) if allowed is not None else None
             )
+            scope = int(spec.get("max_scope", default_scope))
+            self.rules[key] = Rule(str(spec["literal"]), category, direction, scope, allowed_types)
             add_patterns(self.matcher, self.nlp, key, spec, where, self.norms)
 
     def make_doc(self, text: str) -> Doc:
