@@ -19,10 +19,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Optional
 
-import spacy
 import yaml
 from spacy.matcher import Matcher
 from spacy.tokens import Doc
+
+from dvt_triage import context
 
 DEFAULT_LEXICON = Path(__file__).parent / "data" / "red_flags.yml"
 
@@ -108,7 +109,8 @@ class RedFlagDetector:
 
     def __init__(self, lexicon_path: Path = DEFAULT_LEXICON) -> None:
         lexicon = yaml.safe_load(Path(lexicon_path).read_text(encoding="utf-8"))
-        self.nlp = spacy.blank("en")
+        # One tokeniser for every reader of free text: the shared context engine's.
+        self.nlp = context.get_engine().nlp
         self._normalise = [(re.compile(p), r) for p, r in lexicon["normalise"]]
         stops = [str(w) for w in lexicon["filler_stops"]]
         self.matcher = Matcher(self.nlp.vocab)
