@@ -37,6 +37,8 @@ WHY_AT = s.FORM_SLOTS.index(s.HIGH_PE_RISK)
 EMERGENCY_AT = s.FORM_SLOTS.index(s.RECURRENT_CLOTS)
 EMERGENCY_MESSAGE = "wait, I suddenly have chest pain and can't breathe"
 OUTCOMES = (s.HOME_CARE_POSSIBLE, s.NOT_HOME_CARE, s.NEEDS_EVALUATION, s.EMERGENCY)
+# How a person confirms the read-back of their answers (the button sends the first).
+CONFIRMATIONS = ("that's right", "yes", "correct", "looks good")
 
 
 @dataclass
@@ -76,8 +78,10 @@ def _responses() -> dict[str, str]:
 
 
 def outcome_text(level: str) -> str:
-    """The first words the patient reads for a triage level (from domain.yml)."""
-    return _responses()["utter_emergency" if level == s.EMERGENCY else f"utter_outcome_{level}"]
+    """The first words the patient reads for a triage level (from domain.yml): the verdict
+    up to its first sentence end or the first value the outcome action fills in."""
+    text = _responses()["utter_emergency" if level == s.EMERGENCY else f"utter_outcome_{level}"]
+    return text.split("{")[0].split(". ")[0]
 
 
 def assessment_answers(outcome: str, variant: int) -> dict[str, str]:
@@ -93,7 +97,8 @@ def assessment_answers(outcome: str, variant: int) -> dict[str, str]:
 
 def assessment_script(sender: str, index: int) -> Script:
     """hi / yes / the emergency screen / conditions / exclusions, with "why do you ask?" in
-    the middle; the outcome cycles through all four triage levels."""
+    the middle, then the confirmation of the read-back of the answers; the outcome cycles
+    through all four triage levels."""
     outcome = OUTCOMES[index % len(OUTCOMES)]
     values = assessment_answers(outcome, index // len(OUTCOMES))
     messages = ["hi", "yes"]
@@ -108,6 +113,7 @@ def assessment_script(sender: str, index: int) -> Script:
     if outcome == s.EMERGENCY:
         level = s.EMERGENCY
     else:
+        messages.append(CONFIRMATIONS[index % len(CONFIRMATIONS)])
         level = criteria.evaluate({slot: values[slot] for slot in s.ASSESSMENT_SLOTS}).level
         assert level == outcome, (outcome, values)
     return Script(sender, messages, level, outcome_text(level))
@@ -116,12 +122,12 @@ def assessment_script(sender: str, index: int) -> Script:
 STOCK_MESSAGES = (
     "hi", "I am sad", "yes", "are you a bot?", "hello", "I'm so sad", "no", "bye",
     "good morning", "I am great", "are you a human?", "hey", "my day was horrible", "yes",
-    "am I talking to a bot?", "goodbye",
+    "am I talking to a bot?", "I am happy", "goodbye",
 )
 
 
 def stock_script(sender: str, index: int) -> Script:
-    """The `rasa init` assistant's own intents, as long as an assessment (16 messages)."""
+    """The `rasa init` assistant's own intents, as long as an assessment (17 messages)."""
     return Script(sender, list(STOCK_MESSAGES))
 
 

@@ -156,12 +156,22 @@ def test_quick_replies_lead_to_an_outcome_and_a_reload_keeps_the_conversation(vi
         if slot == s.EMERGENCY_SCREEN:
             screenshot(page, "widget-quick-replies.png")
         click_reply(page, ANSWERS[slot])
+    # The read-back of the answers, one numbered line each, before any outcome.
+    read_back = bot_says(page, say("utter_read_back"))
+    assert f"{s.FORM_SLOTS[-4].replace('_', ' ').capitalize()}: unsure" in read_back.inner_text()
+    assert read_back.locator("li").count() == len(s.READ_BACK_ITEMS)
+    bot_says(page, "Is this right?")
+    screenshot(page, "widget-read-back.png")
+    click_reply(page, "That's right")
     outcome = bot_says(page, say("utter_outcome_needs_evaluation"))
-    bot_says(page, say("utter_answer_summary"))  # the outcome's last message
+    bot_says(page, say("utter_outcome_more"))  # the outcome's last message
     outcome.evaluate("e => e.scrollIntoView({block: 'start'})")
     screenshot(page, "widget-outcome.png")
+    click_reply(page, "Summary for my doctor")
+    bot_says(page, say("utter_answer_summary"))
     before = user_bubbles(page)
-    assert before == ["Start the check"] + [ANSWERS[slot] for slot in s.FORM_SLOTS]
+    assert before == ["Start the check"] + [ANSWERS[slot] for slot in s.FORM_SLOTS] + [
+        "That's right", "Summary for my doctor"]
 
     page.reload()
     bot_says(page, say("utter_outcome_needs_evaluation"))
