@@ -96,8 +96,13 @@ def advance_to(chat: Chat, user: str, slot: str) -> None:
         assert question(slot) in joined(reply)
 
 
+READ_BACK = response("utter_read_back").split("\n")[0]
+CONFIRM = "that's right"  # the read-back's button payload
+
+
 def answer_rest(chat: Chat, user: str, from_slot: str) -> str:
-    """Answer `from_slot` and every question after it; returns the last reply."""
+    """Answer `from_slot` and every question after it; returns the last reply (the read-back
+    of the answers, which needs no action server)."""
     reply: list[str] = []
     for slot in s.FORM_SLOTS[s.FORM_SLOTS.index(from_slot):]:
         reply = chat.send(user, HOME_CARE_ANSWERS[slot])
@@ -119,8 +124,10 @@ def test_a_slow_or_erroring_action_server_delays_only_the_outcome_and_says_so(as
     try:
         # The questions need no action server: the check goes on to its last question...
         assert question(s.KIDNEY_DISEASE) in joined(chat.send(mid, "no"))
-        # ...and the outcome, which does, is replaced by "call the clinic", not by silence.
-        assert_degraded(answer_rest(chat, mid, s.KIDNEY_DISEASE))
+        # ...and its read-back of the answers; the outcome, which needs it, is replaced by
+        # "call the clinic" once the patient confirms, not by silence.
+        assert READ_BACK in answer_rest(chat, mid, s.KIDNEY_DISEASE)
+        assert_degraded(joined(chat.send(mid, CONFIRM)))
         assert_degraded(joined(chat.send(mid, "ok")))
         # A new conversation and questions need no action server.
         assert GREETING_OFFER in joined(chat.send(later, "hi"))
@@ -136,7 +143,8 @@ def test_a_slow_or_erroring_action_server_delays_only_the_outcome_and_says_so(as
     # Back: the next message gets the outcome, with every answer kept.
     outcome = joined(chat.send(mid, "hello?"))
     assert response("utter_outcome_home_care_possible").split(". ")[0] in outcome
-    assert "- Cancer: no" in outcome and "- Kidney disease: no" in outcome
+    summary = joined(chat.send(mid, "summary"))
+    assert "- Cancer: no" in summary and "- Kidney disease: no" in summary
     assert question(s.DIAGNOSIS_CONFIRMED) in joined(chat.send(later, "no"))
     # After the emergency, the instruction still comes first.
     assert EMERGENCY in chat.send(sick, "ok")[0]
@@ -182,8 +190,8 @@ def test_concurrent_answers_in_one_conversation_are_handled_one_at_a_time(assist
                                             s.FOLLOW_UP_AVAILABLE, s.SEVERE_SYMPTOMS)]
     for (text, bot), asked in zip(stored, expected):
         assert asked in joined(bot), (text, bot)
-    outcome = answer_rest(chat, user, s.SEVERE_SYMPTOMS)
-    assert "- Close follow-up arranged: yes" in outcome and "- Doctor said the clot is small and stable: yes" in outcome
+    read_back = answer_rest(chat, user, s.SEVERE_SYMPTOMS)
+    assert "4. Close follow-up arranged: yes" in read_back and "2. Doctor said the clot is small and stable: yes" in read_back
 
 
 def test_concurrent_questions_all_get_their_own_answer(assistant):
@@ -222,11 +230,16 @@ def test_the_rasa_server_restarted_mid_assessment_resumes_where_it_was(assistant
 
     # The next answer is taken for the question that was open, and the next one is asked.
     assert question(s.SEVERE_SYMPTOMS) in joined(chat.send(user, "yes"))
-    outcome = answer_rest(chat, user, s.SEVERE_SYMPTOMS)
-    assert response("utter_outcome_needs_evaluation").split(". ")[0] in outcome
-    # The answers given before the restart are in the summary.
-    assert "- Clot confirmed by a clinician with imaging (e.g. ultrasound): yes" in outcome
-    assert "- Doctor said the clot is small and stable: unsure" in outcome
-    assert "- Prescribed blood thinner started: yes" in outcome
-    assert "- Close follow-up arranged: yes" in outcome
+    read_back = answer_rest(chat, user, s.SEVERE_SYMPTOMS)
+    # The answers given before the restart are in the read-back.
+    assert "1. Clot confirmed by a scan: yes" in read_back
+    assert "2. Doctor said the clot is small and stable: unsure" in read_back
+    assert "3. Prescribed blood thinner started: yes" in read_back
+    assert "4. Close follow-up arranged: yes" in read_back
+    # Restarted again during the read-back: the confirmation still gives the outcome.
+    assistant.rasa.stop()
+    assistant.start_rasa()
+    chat = assistant.chat
+    outcome = joined(chat.send(user, CONFIRM))
+    assert response("utter_outcome_needs_evaluation").split(":")[0] in outcome
     assert user_events(assistant.db, user)[: len(stored_before)] == stored_before
