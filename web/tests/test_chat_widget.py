@@ -159,7 +159,9 @@ def test_quick_replies_lead_to_an_outcome_and_a_reload_keeps_the_conversation(vi
     # The read-back of the answers, one numbered line each, before any outcome.
     read_back = bot_says(page, say("utter_read_back"))
     assert f"{s.FORM_SLOTS[-4].replace('_', ' ').capitalize()}: unsure" in read_back.inner_text()
-    assert read_back.locator("li").count() == len(s.READ_BACK_ITEMS)
+    screenshot(page, "widget-read-back.png")
+    lines = re.findall(r"^(\d+)\. ", read_back.inner_text(), re.M)  # one line per answer, as shown
+    assert lines == [str(n) for n in range(1, len(s.READ_BACK_ITEMS) + 1)], read_back.inner_text()
     bot_says(page, "Is this right?")
     screenshot(page, "widget-read-back.png")
     click_reply(page, "That's right")
