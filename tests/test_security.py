@@ -224,7 +224,9 @@ def test_logs_at_info_hold_no_message_text_and_no_phone_number(default_run):
     chat.send(PHONE, "yes")
     for slot in s.FORM_SLOTS:
         reply = joined(chat.send(PHONE, f"{HOME_CARE_ANSWERS[slot]} {SECRET_TEXT}"))
-    assert "- Cancer: no" in reply
+    assert "8. Cancer: no" in reply  # the read-back of the answers
+    assert "couldn't tell" in joined(chat.send(PHONE, f"yes {SECRET_TEXT}"))  # not a confirmation
+    assert "only your doctor can decide" in joined(chat.send(PHONE, "that's right"))
     # Texts that make Rasa warn quoting the message (structlog, and Python's warnings), and
     # an emergency.
     chat.send(PHONE, f"/{{{SECRET_TEXT}")
