@@ -1,7 +1,11 @@
-# The answer reader on blind sets of patients' answers (issue 10): read right, dangerous
-# readings and asked-again per question. Fails on any dangerous reading or below 95% read right.
+# Patients' answers on the blind sets in tests/data/blind (issue 10): read right, dangerous
+# readings and asked again, per question, twice: by the answer reader alone, and through the
+# trained model's dialogue as the server runs it (NLU, emergency overrides, form policy).
+# Each fails on any dangerous reading or below 95% read right; reports in results/.
 .PHONY: eval-answers
-eval-answers: venv ## answer reader on the blind answer sets in tests/data/blind (gate: 0 dangerous, >=95% right)
-	$(BIN)/python scripts/eval_answers.py --gate --out results/answers.md > /dev/null && tail -1 results/answers.md || (cat results/answers.md; exit 1)
+eval-answers: train ## blind answer sets through the reader and the dialogue (gate: 0 dangerous, >=95% right)
+	@set -o pipefail; $(BIN)/python scripts/eval_answers.py --gate --out results/answers.md | tail -2 | sed 's/^/reader: /'
+	@set -o pipefail; $(BIN)/python scripts/eval_answers.py --gate --model $(MODEL) --out results/answers_dialogue.md \
+	  | tail -2 | sed 's/^/dialogue: /'
 
 TEST_TARGETS += eval-answers

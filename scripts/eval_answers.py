@@ -10,6 +10,13 @@ one the Rasa server uses for every form turn (`rasa_plugins.form_policy` via
 - asked again: no reading, so the question is repeated;
 - wrong, safe: any other mismatch (a "no" read as "unsure", say).
 
+With --model, each answer goes instead through the trained model in-process, as the server
+runs it: NLU (intent, red-flag classifier), the override policy (emergency, "right now?"),
+then the form policy, in a conversation where the form has just asked that question. The
+reading is the slot the dialogue set. An emergency instruction counts as a "yes" (the
+strongest reading; at the emergency screen, where "not sure" gets it too by design, as the
+label "yes" or "unsure"); the "are you having it right now?" question counts as asked again.
+
 Prints a Markdown report (per question, then every miss). With --gate, exits 1 on any
 dangerous reading or when fewer than --min-right of the cases are read right.
 """
@@ -17,13 +24,18 @@ dangerous reading or when fewer than --min-right of the cases are read right.
 from __future__ import annotations
 
 import argparse
+import asyncio
+import logging
+import os
 import sys
+import warnings
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Iterable, Optional
 
 import yaml
 
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -60,13 +72,86 @@ def load(paths: Iterable[Path]) -> list[dict]:
     return cases
 
 
-def evaluate(cases: list[dict]) -> tuple[dict[str, Counter], list[tuple[str, dict, str, Optional[str]]]]:
+def reader_readings(cases: list[dict]) -> list[dict[str, str]]:
+    """The answer reader's readings, slot -> value, for each case."""
+    return [answers.interpret(str(case["text"]), case["question"]) for case in cases]
+
+
+def dialogue_readings(model: Path, cases: list[dict]) -> list[dict[str, str]]:
+    """What the trained model's dialogue does with each answer, as slot -> value."""
+    warnings.showwarning = lambda *args, **kwargs: None
+    logging.disable(logging.WARNING)
+    import structlog
+
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
+    return asyncio.run(_dialogue(model, cases))
+
+
+def _asked(slot: str) -> list:
+    """A conversation whose form has just asked `slot`, every earlier answer the safe-looking one."""
+    from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, SlotSet, UserUttered
+
+    events = [
+        ActionExecuted("action_listen"),
+        UserUttered("start the check", {"name": "start_check", "confidence": 1.0}),
+        ActionExecuted(s.ASSESSMENT_FORM),
+        ActiveLoop(s.ASSESSMENT_FORM),
+    ]
+    events += [
+        SlotSet(earlier, SAFE_LOOKING[earlier]) for earlier in s.FORM_SLOTS[: s.FORM_SLOTS.index(slot)]
+    ]
+    events += [
+        SlotSet(s.REQUESTED_SLOT, slot),
+        BotUttered(f"utter_ask_{slot}"),
+        ActionExecuted("action_listen"),
+    ]
+    return events
+
+
+async def _dialogue(model: Path, cases: list[dict]) -> list[dict[str, str]]:
+    from rasa.core.agent import load_agent
+    from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+
+    agent = await load_agent(model_path=str(model))
+    results = []
+    for number, case in enumerate(cases):
+        sender = f"eval-answers-{number}"
+        tracker = await agent.processor.fetch_tracker_with_initial_session(sender)
+        tracker.update_with_events(_asked(case["question"]), agent.domain)
+        await agent.tracker_store.save(tracker)
+        await agent.handle_message(UserMessage(str(case["text"]), CollectingOutputChannel(), sender))
+        tracker = await agent.tracker_store.retrieve(sender)
+        if tracker.get_slot(s.TRIAGE_LEVEL) == s.EMERGENCY:
+            # At the emergency screen "yes" and "not sure" both get the instruction, by design.
+            unsure_screen = case["question"] == s.EMERGENCY_SCREEN and str(case["label"]) == s.UNSURE
+            results.append({case["question"]: s.UNSURE if unsure_screen else s.YES})
+            continue
+        slots_set = {
+            slot: tracker.get_slot(slot) for slot in s.FORM_SLOTS if tracker.get_slot(slot) in s.ANSWER_VALUES
+        }
+        results.append(
+            {
+                slot: value
+                for slot, value in slots_set.items()
+                if slot not in _earlier(case["question"]) or value != SAFE_LOOKING[slot]
+            }
+        )
+    return results
+
+
+def _earlier(slot: str) -> tuple[str, ...]:
+    return s.FORM_SLOTS[: s.FORM_SLOTS.index(slot)]
+
+
+def evaluate(
+    cases: list[dict], all_readings: Optional[list[dict[str, str]]] = None
+) -> tuple[dict[str, Counter], list[tuple[str, dict, str, Optional[str]]]]:
     """Counts per question, and every miss as (outcome, case, slot, reading)."""
     counts: dict[str, Counter] = defaultdict(Counter)
     misses = []
-    for case in cases:
+    all_readings = all_readings if all_readings is not None else reader_readings(cases)
+    for case, readings in zip(cases, all_readings):
         asked = case["question"]
-        readings = answers.interpret(str(case["text"]), asked)
         outcome = judge(asked, str(case["label"]), readings.get(asked))
         counts[asked][outcome] += 1
         if outcome != RIGHT:
@@ -79,8 +164,10 @@ def evaluate(cases: list[dict]) -> tuple[dict[str, Counter], list[tuple[str, dic
     return counts, misses
 
 
-def report(cases: list[dict], title: str) -> tuple[str, Counter]:
-    counts, misses = evaluate(cases)
+def report(
+    cases: list[dict], title: str, readings: Optional[list[dict[str, str]]] = None
+) -> tuple[str, Counter]:
+    counts, misses = evaluate(cases, readings)
     total: Counter = Counter()
     lines = [f"# {title}", "", f"{len(cases)} answers.", ""]
     lines += [
@@ -102,6 +189,10 @@ def report(cases: list[dict], title: str) -> tuple[str, Counter]:
         f"| **all** | {n} | **{total[RIGHT]} ({100 * total[RIGHT] / max(n, 1):.1f}%)** | "
         f"**{total[DANGEROUS]}** | {total[ASKED_AGAIN]} | {total[WRONG_SAFE]} |"
     )
+    lines += [
+        "",
+        f"read right {100 * total[RIGHT] / max(n, 1):.1f}%, dangerous {total[DANGEROUS]}, asked again {total[ASKED_AGAIN]}",
+    ]
     lines += ["", "## Misses", ""]
     for outcome in (DANGEROUS, ASKED_AGAIN, WRONG_SAFE):
         for kind, case, slot, reading in misses:
@@ -119,10 +210,15 @@ def main() -> int:
     parser.add_argument("--out", type=Path, help="also write the report here")
     parser.add_argument("--gate", action="store_true", help="exit 1 on a dangerous reading or too few right")
     parser.add_argument("--min-right", type=float, default=95.0, help="percent read right the gate needs")
+    parser.add_argument(
+        "--model", type=Path, help="read through this trained model's dialogue, as the server does"
+    )
     args = parser.parse_args()
     cases = load(args.sets)
-    title = "Answer reader on " + ", ".join(p.name for p in args.sets)
-    text, total = report(cases, title)
+    who = f"The dialogue of {args.model.name}" if args.model else "The answer reader"
+    title = f"{who} on " + ", ".join(p.name for p in args.sets)
+    readings = dialogue_readings(args.model, cases) if args.model else None
+    text, total = report(cases, title, readings)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(text, encoding="utf-8")
