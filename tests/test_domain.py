@@ -137,3 +137,10 @@ def test_read_back_responses_exist_and_the_slot_is_set_only_by_the_policy():
     assert DOMAIN["slots"][s.READ_BACK]["influence_conversation"] is False
     assert {s.INTENT_SHOW_MEASURES, s.INTENT_SHOW_SUMMARY} <= set(DOMAIN["intents"])
     assert {form_turn.UTTER_MEASURES, form_turn.UTTER_SUMMARY} <= set(RESPONSES)
+
+
+@pytest.mark.parametrize("name", ["utter_clarify", "utter_read_back_unclear", "utter_fallback", "utter_default"])
+def test_a_reply_the_assistant_did_not_understand_still_carries_the_emergency_line(name):
+    # A misread reply must not leave someone with an emergency sign without the instruction.
+    for variant in RESPONSES[name]:
+        assert "chest pain or trouble breathing, call 911" in variant["text"]
