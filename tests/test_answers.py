@@ -154,3 +154,22 @@ def test_a_reply_that_answers_nothing_fills_nothing(reply):
 
 def test_the_emergency_screen_is_only_answered_when_asked():
     assert s.EMERGENCY_SCREEN not in interpret("no chest pain", s.CANCER)
+
+
+# Safety is asymmetric, whatever the question: a hedge is never the safer-looking reading, and
+# someone else's condition is never the patient's.
+SAFE_LOOKING = {**{slot: N for slot in (s.EMERGENCY_SCREEN, *s.EXCLUSIONS)}, **{slot: Y for slot in s.CONDITIONS}}
+HEDGES = ["I don't think so", "probably not", "not really sure", "not that I know of", "maybe", "I guess so", "dunno 🤷"]
+OTHERS = ["my mum has it", "my brother does", "my dad had that"]
+
+
+@pytest.mark.parametrize("asked", s.FORM_SLOTS)
+@pytest.mark.parametrize("reply", HEDGES)
+def test_a_hedge_is_unsure_for_every_question(asked, reply):
+    assert interpret(reply, asked).get(asked) == U
+
+
+@pytest.mark.parametrize("asked", s.EXCLUSIONS)
+@pytest.mark.parametrize("reply", OTHERS)
+def test_someone_elses_condition_never_answers_yes_or_no_for_the_patient(asked, reply):
+    assert interpret(reply, asked).get(asked) in (None, U)
