@@ -45,11 +45,8 @@ from dvt_triage import slots as s  # noqa: E402
 DEFAULT_SETS = sorted((ROOT / "tests" / "data" / "blind").glob("answers_*.yml"))
 RIGHT, DANGEROUS, ASKED_AGAIN, WRONG_SAFE = "right", "dangerous", "asked again", "wrong, safe"
 OUTCOMES = (RIGHT, DANGEROUS, ASKED_AGAIN, WRONG_SAFE)
-# The reading that makes a patient look safer than they are, per slot.
-SAFE_LOOKING = {
-    **{slot: s.NO for slot in (s.EMERGENCY_SCREEN, *s.EXCLUSIONS)},
-    **{slot: s.YES for slot in s.CONDITIONS},
-}
+# The reading that makes a patient look safer than they are, per slot (defined once, by the reader).
+SAFE_LOOKING = answers.SAFE_LOOKING
 
 
 def judge(slot: str, label: str, reading: Optional[str]) -> str:

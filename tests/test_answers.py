@@ -158,7 +158,6 @@ def test_the_emergency_screen_is_only_answered_when_asked():
 
 # Safety is asymmetric, whatever the question: a hedge is never the safer-looking reading, and
 # someone else's condition is never the patient's.
-SAFE_LOOKING = {**{slot: N for slot in (s.EMERGENCY_SCREEN, *s.EXCLUSIONS)}, **{slot: Y for slot in s.CONDITIONS}}
 HEDGES = ["I don't think so", "probably not", "not really sure", "not that I know of", "maybe", "I guess so", "dunno 🤷"]
 OTHERS = ["my mum has it", "my brother does", "my dad had that"]
 
