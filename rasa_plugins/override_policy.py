@@ -106,6 +106,9 @@ class TriageOverridePolicy(DeterministicPolicy):
         if tracker.get_slot(RED_FLAG_CHECK) == ASKED:
             if self._not_a_clear_no(text):
                 return emergency
+            if self._reading(text) is None:
+                # Not understood ("what do you mean?"): never taken as a no; asked again.
+                return self._predict(UTTER_ASK_RED_FLAG_NOW, domain)
             return self._predict(UTTER_RED_FLAG_CLEARED, domain, [SlotSet(RED_FLAG_CHECK, None)])
         if intent == s.INTENT_RED_FLAG_CONTEXT:
             events = [SlotSet(RED_FLAG_CHECK, ASKED), *self._forget_current_answer(tracker)]
@@ -132,10 +135,14 @@ class TriageOverridePolicy(DeterministicPolicy):
         return isinstance(last, ActionExecuted) and last.action_name in CUSTOM_ACTIONS
 
     @staticmethod
-    def _not_a_clear_no(text: str) -> bool:
-        """Anything but a clear "no" to "is this happening right now?" counts as yes."""
-        value = answers.interpret(text, s.EMERGENCY_SCREEN).get(s.EMERGENCY_SCREEN)
-        return value in (s.YES, s.UNSURE)
+    def _reading(text: str) -> Optional[str]:
+        """The reply to "are you having it right now?" as yes / no / unsure, None if not read."""
+        return answers.interpret(text, s.EMERGENCY_SCREEN).get(s.EMERGENCY_SCREEN)
+
+    @classmethod
+    def _not_a_clear_no(cls, text: str) -> bool:
+        """A yes or a hedge to "is this happening right now?" counts as yes."""
+        return cls._reading(text) in (s.YES, s.UNSURE)
 
     @staticmethod
     def _forget_current_answer(tracker: DialogueStateTracker) -> List[Event]:
