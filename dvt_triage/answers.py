@@ -242,6 +242,12 @@ class AnswerReader:
             and parsed.clause_of(cue.start)[0] == cue.start
         )
 
+    @staticmethod
+    def _joined(parsed: ctx.Parsed, first: Mention, then: Mention) -> bool:
+        """`then` follows `first` after "or" / "nor": a denial inside `first` carries over
+        ("isn't growing or moving")."""
+        return then.start == first.end + 1 and parsed.doc[first.end].norm_ in ("or", "nor")
+
     def _mention_value(
         self, parsed: ctx.Parsed, m: Mention, others: list[Mention]
     ) -> tuple[Optional[str], bool]:
@@ -251,7 +257,10 @@ class AnswerReader:
         mods = [
             c
             for c in parsed.modifiers(m.start, m.end, KINDS[m.slot])
-            if not any(o is not m and o.start <= c.start and c.end <= o.end for o in others)
+            if not any(
+                o is not m and o.start <= c.start and c.end <= o.end and not self._joined(parsed, o, m)
+                for o in others
+            )
         ]
         cats = [c.category for c in mods]
         rules = self.slot_rules[m.slot]
@@ -260,7 +269,7 @@ class AnswerReader:
         if ctx.OTHER_PERSON in cats and not own:
             return None, False
         if ctx.POSSIBLE in cats:
-            return s.UNSURE, m.value == MENTION  # "not sure if it's a blood thinner"
+            return s.UNSURE, False  # "not sure if it's a blood thinner": a hedge is clear
         if ctx.HYPOTHETICAL in cats:
             return None, False
         if ctx.FRAME in cats:
@@ -302,8 +311,8 @@ class AnswerReader:
         i = start
         while i < end and (parsed.doc[i].norm_ in self.fillers or parsed.doc[i].is_punct):
             i += 1
-        if i >= end:
-            return None
+        if i >= end or any(p_start <= i < p_end for p_start, p_end in parsed.pseudo):
+            return None  # "nothing to worry about" is no "nothing"
         last = end
         while last > i and (parsed.doc[last - 1].norm_ in self.trailing or parsed.doc[last - 1].is_punct):
             last -= 1

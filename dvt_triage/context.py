@@ -15,7 +15,7 @@ malformed pattern fails loudly instead of matching nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Optional
@@ -63,6 +63,9 @@ FILE_KEYS = frozenset(
         "rules",
     }
 )
+# spaCy gives the "did" of "didn't" the norm "do" and the "had" of "hadn't" the norm "have";
+# the tense matters here ("didn't say", "had cancer"), so they keep their own.
+KEEP_TENSE = frozenset({"did", "had"})
 SENTENCE_END_TEXTS = frozenset({".", "!", "?", ";", "\n", "\n\n"})
 
 
@@ -195,6 +198,7 @@ class Parsed:
     clauses: list[tuple[int, int]]
     cues: list[Cue]
     corrections: list[int]  # token index where a self-correction starts
+    pseudo: list[tuple[int, int]] = field(default_factory=list)  # spans that look like cues and are none
 
     def modifiers(self, start: int, end: int, kind: Optional[str] = None) -> list[Cue]:
         """The cues whose scope covers the mention [start, end) of the given kind, nearest first."""
@@ -264,6 +268,8 @@ class ContextEngine:
         text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u00b4", "'").lower()
         doc = self.nlp.make_doc(" ".join(text.split(" ")))
         for token in doc:
+            if token.text in KEEP_TENSE:
+                token.norm_ = token.text
             norm = self.norms.get(token.norm_) or self.norms.get(token.text)
             if norm:
                 token.norm_ = norm
@@ -288,7 +294,8 @@ class ContextEngine:
         clauses = self._clauses(
             doc, breaks, {e for r, _, e in taken if r.direction in (TERMINATE, CORRECTION)}
         )
-        parsed = Parsed(doc, clauses, [], corrections)
+        pseudo = [(s, e) for r, s, e in taken if r.direction == PSEUDO]
+        parsed = Parsed(doc, clauses, [], corrections, pseudo)
         for rule, start, end in taken:
             if rule.direction in (TERMINATE, PSEUDO, CORRECTION):
                 continue

@@ -130,6 +130,26 @@ RULES = [
     (s.SEVERE_SYMPTOMS, "some swelling but it's mild", {s.SEVERE_SYMPTOMS: N}),
     # a negated inability is an ability: "no reason I can't take them"
     (s.BLOOD_THINNER_UNSAFE, "no reason I can't take them", {s.BLOOD_THINNER_UNSAFE: N}),
+    # not discussed is not told: "didn't really talk about it", with or without the contraction
+    (s.HIGH_PE_RISK, "they didn't really talk about that", {s.HIGH_PE_RISK: U}),
+    (s.HIGH_PE_RISK, "the doctor did not mention it", {s.HIGH_PE_RISK: U}),
+    # reassurance is no denial: "nothing to worry about"
+    (s.CLOT_SMALL_STABLE, "small and stable, nothing to worry about", {s.CLOT_SMALL_STABLE: Y}),
+    # a denial carries over "or"; a denied "no" word ("not moving") is no clear yes
+    (s.CLOT_SMALL_STABLE, "it's tiny and it isn't growing or moving", {s.CLOT_SMALL_STABLE: U}),
+    (s.SEVERE_SYMPTOMS, "no swelling or pain to speak of", {s.SEVERE_SYMPTOMS: N}),
+    # found but not diagnosed is no yes: a lump with results awaited
+    (s.CANCER, "they found a lump, waiting on the biopsy", {s.CANCER: U}),
+    # a risk factor is not the condition itself
+    (s.HEART_DISEASE, "no heart disease, my blood pressure is a bit high", {s.HEART_DISEASE: N}),
+    # a test result of one's own
+    (s.CLOTTING_DISORDER, "my cousin has it but I got tested and I'm clear", {s.CLOTTING_DISORDER: N}),
+    # "once" as "when" is no past
+    (
+        s.ANTICOAGULANT_STARTED,
+        "yes, on injections until my INR is sorted, then warfarin once it is",
+        {s.ANTICOAGULANT_STARTED: Y},
+    ),
     # the emergency screen: the sign's own words are no denial
     (s.EMERGENCY_SCREEN, "YES CANT BREATHE", {s.EMERGENCY_SCREEN: Y}),
     (s.EMERGENCY_SCREEN, "no chest pain, breathing fine, no blood", {s.EMERGENCY_SCREEN: N}),
@@ -158,7 +178,15 @@ def test_the_emergency_screen_is_only_answered_when_asked():
 
 # Safety is asymmetric, whatever the question: a hedge is never the safer-looking reading, and
 # someone else's condition is never the patient's.
-HEDGES = ["I don't think so", "probably not", "not really sure", "not that I know of", "maybe", "I guess so", "dunno 🤷"]
+HEDGES = [
+    "I don't think so",
+    "probably not",
+    "not really sure",
+    "not that I know of",
+    "maybe",
+    "I guess so",
+    "dunno 🤷",
+]
 OTHERS = ["my mum has it", "my brother does", "my dad had that"]
 
 

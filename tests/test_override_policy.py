@@ -37,7 +37,9 @@ def policy(tmp_path_factory) -> TriageOverridePolicy:
     )
 
 
-def reply_to_right_now_check(policy: TriageOverridePolicy, text: str, intent: str = "inform") -> Optional[str]:
+def reply_to_right_now_check(
+    policy: TriageOverridePolicy, text: str, intent: str = "inform"
+) -> Optional[str]:
     events: list[Event] = [
         ActionExecuted(ACTION_LISTEN_NAME),
         UserUttered("my husband had chest pain", {"name": "red_flag_context", "confidence": 1.0}),
@@ -52,7 +54,9 @@ def reply_to_right_now_check(policy: TriageOverridePolicy, text: str, intent: st
     return DOMAIN.action_names_or_texts[prediction.probabilities.index(max(prediction.probabilities))]
 
 
-@pytest.mark.parametrize("text", ["no", "not right now", "nope, that was my husband", "no I'm fine", "I'm fine"])
+@pytest.mark.parametrize(
+    "text", ["no", "not right now", "nope, that was my husband", "no I'm fine", "I'm fine"]
+)
 def test_a_clear_no_clears_the_check(policy, text):
     assert reply_to_right_now_check(policy, text) == UTTER_RED_FLAG_CLEARED
 
