@@ -170,7 +170,9 @@ def test_quick_replies_lead_to_an_outcome_and_a_reload_keeps_the_conversation(vi
     outcome.evaluate("e => e.scrollIntoView({block: 'start'})")
     screenshot(page, "widget-outcome.png")
     click_reply(page, "Summary for my doctor")
-    bot_says(page, say("utter_answer_summary"))
+    summary = bot_says(page, say("utter_answer_summary")).inner_text()
+    # one line per answer, as shown (a plain newline would run them into one paragraph)
+    assert len([line for line in summary.splitlines() if ": " in line]) == len(s.READ_BACK_ITEMS), summary
     before = user_bubbles(page)
     assert before == ["Start the check"] + [ANSWERS[slot] for slot in s.FORM_SLOTS] + [
         "That's right", "Summary for my doctor"]
