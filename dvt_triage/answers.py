@@ -35,7 +35,6 @@ PAST_VALUES = {"unsure": s.UNSURE, "yes": s.YES, "ignore": None}
 FUTURE_VALUES = {"no": s.NO, "ignore": None}
 SLOT_KEYS = frozenset({"topics", "asked_only", "past", "future", "negated", "parts", "shadowed_by"})
 TOPIC_KEYS = frozenset({"phrases", "pattern", "value", "part", "past"})
-SLOT_KEYS_PARTS = "parts"
 # A mention that names the topic without saying yes or no ("the pain", "my risk of a PE"):
 # read as yes (no if negated), but only when nothing clearer is said.
 MENTION = "mention"
@@ -282,8 +281,6 @@ class AnswerReader:
         answer_no = [c for c in negations if self._answer_no(parsed, c)]
         before = sum(1 for c in negations if c.start < m.start and c not in answer_no)
         after = sum(1 for c in negations if c.start >= m.end)
-        if ctx.POSSIBLE in cats:
-            return s.UNSURE, weak
         if max(before, after) >= 2:
             return s.UNSURE, True
         if before or after or answer_no:
@@ -325,13 +322,12 @@ class AnswerReader:
         if not matches:
             return None
         value = max(matches, key=lambda x: x[1])[0]
-        weak = ctx.FRAME in cats
         if ctx.OTHER_PERSON in cats and ctx.SELF not in cats and value == s.YES:
             return None
         negations = [c for c in parsed.cues if start <= c.start < end and c.category == ctx.NEGATED]
         if value == s.NO and len([c for c in negations if not self._answer_no(parsed, c)]) >= 2:
             return s.UNSURE, True  # "not that I haven't": no clear no
-        return value, weak
+        return value, False
 
     def read(self, text: str, requested: Optional[str] = None) -> dict[str, str]:
         if not text or not text.strip():
@@ -342,6 +338,13 @@ class AnswerReader:
         readings: list[Reading] = []
         others_only: set[str] = set()
         mentions = self.mentions(parsed, requested)
+        clause_answers: dict[tuple[int, int], Optional[tuple[str, bool]]] = {}
+
+        def clause_answer(clause: tuple[int, int]) -> Optional[tuple[str, bool]]:
+            if clause not in clause_answers:
+                clause_answers[clause] = self._clause_answer(parsed, *clause)
+            return clause_answers[clause]
+
         for c_start, c_end in parsed.clauses:
             in_clause = [m for m in mentions if c_start <= m.start < c_end]
             slots_here = {m.slot for m in in_clause}
@@ -365,20 +368,12 @@ class AnswerReader:
                     others_only.add(m.slot)
                     answered.add(m.slot)
                     continue
-                readings.append(Reading(m.slot, m.start, value, weak))
+                readings.append(Reading(m.slot, m.start, value, weak, m.part))
                 answered.add(m.slot)
             if requested and not answered:
-                clause = self._clause_answer(parsed, c_start, c_end)
+                clause = clause_answer((c_start, c_end))
                 if clause:
                     readings.append(Reading(requested, c_start, clause[0], clause[1]))
-            for m in in_clause:
-                if m.part:
-                    readings = [
-                        r
-                        if r.position != m.start or r.slot != m.slot
-                        else Reading(r.slot, r.position, r.value, r.weak, m.part)
-                        for r in readings
-                    ]
         result = {}
         for slot in dict.fromkeys(r.slot for r in readings):
             result[slot] = combine(slot, [r for r in readings if r.slot == slot], parsed.corrections)
@@ -394,7 +389,7 @@ class AnswerReader:
             for c_start, c_end in parsed.clauses:
                 if any(c_start <= m.start < c_end for m in mentions):
                     continue
-                lead = self._clause_answer(parsed, c_start, c_end)
+                lead = clause_answer((c_start, c_end))
                 if (
                     lead
                     and lead[0] == s.UNSURE
@@ -406,7 +401,7 @@ class AnswerReader:
         if requested and parsed.clauses and requested in result:
             # "maybe, I had a swollen leg years ago": a hedge given as the answer covers what follows
             first = parsed.clauses[0]
-            lead = self._clause_answer(parsed, *first)
+            lead = clause_answer(first)
             if (
                 lead
                 and lead == (s.UNSURE, False)
@@ -457,19 +452,3 @@ def get_reader(topics_path: Path = DEFAULT_TOPICS) -> AnswerReader:
 def interpret(text: str, requested_slot: Optional[str] = None) -> dict[str, str]:
     """Every slot the message answers, with its value (yes / no / unsure)."""
     return get_reader().read(text, requested_slot)
-
-
-def generic_answer(text: str) -> Optional[str]:
-    """A bare yes / no / not sure, without a topic ("nope", "I'm not sure")."""
-    reader = get_reader()
-    parsed = reader.parse(text)
-    values = [v for v in (reader._clause_answer(parsed, a, b) for a, b in parsed.clauses) if v]
-    if not values:
-        return None
-    readings = [Reading(s.EMERGENCY_SCREEN, i, v, w) for i, (v, w) in enumerate(values)]
-    return combine(s.EMERGENCY_SCREEN, readings, parsed.corrections)
-
-
-def is_question(text: str) -> bool:
-    """True for a message that asks rather than answers ("why do you ask?")."""
-    return is_question_doc(get_reader().engine.make_doc(text))

@@ -266,7 +266,7 @@ class ContextEngine:
     def make_doc(self, text: str) -> Doc:
         """Tokens of the lower-cased text, with shorthand and typos given their norm."""
         text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u00b4", "'").lower()
-        doc = self.nlp.make_doc(" ".join(text.split(" ")))
+        doc = self.nlp.make_doc(text)
         for token in doc:
             if token.text in KEEP_TENSE:
                 token.norm_ = token.text
@@ -317,8 +317,9 @@ class ContextEngine:
         )
 
     def _at_clause_start(self, doc: Doc, index: int) -> bool:
-        before = [t for t in doc[:index] if not t.is_punct or t.text in self.sentence_ends]
-        if not before or index == 0 or doc[index - 1].is_punct:
+        """Whether `index` opens a clause: at the start, after punctuation, or after answer
+        words that follow punctuation ("no wait")."""
+        if index == 0 or doc[index - 1].is_punct:
             return True
         i = index - 1
         while i >= 0 and doc[i].norm_ in self.answer_words:
