@@ -25,10 +25,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import os
 import sys
-import warnings
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Iterable, Optional
@@ -41,6 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 from dvt_triage import answers  # noqa: E402
 from dvt_triage import slots as s  # noqa: E402
+from scripts.eval_red_flags import form_asking, quiet_logging  # noqa: E402
 
 DEFAULT_SETS = sorted((ROOT / "tests" / "data" / "blind").glob("answers_*.yml"))
 RIGHT, DANGEROUS, ASKED_AGAIN, WRONG_SAFE = "right", "dangerous", "asked again", "wrong, safe"
@@ -76,33 +75,8 @@ def reader_readings(cases: list[dict]) -> list[dict[str, str]]:
 
 def dialogue_readings(model: Path, cases: list[dict]) -> list[dict[str, str]]:
     """What the trained model's dialogue does with each answer, as slot -> value."""
-    warnings.showwarning = lambda *args, **kwargs: None
-    logging.disable(logging.WARNING)
-    import structlog
-
-    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
+    quiet_logging()
     return asyncio.run(_dialogue(model, cases))
-
-
-def _asked(slot: str) -> list:
-    """A conversation whose form has just asked `slot`, every earlier answer the safe-looking one."""
-    from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, SlotSet, UserUttered
-
-    events = [
-        ActionExecuted("action_listen"),
-        UserUttered("start the check", {"name": "start_check", "confidence": 1.0}),
-        ActionExecuted(s.ASSESSMENT_FORM),
-        ActiveLoop(s.ASSESSMENT_FORM),
-    ]
-    events += [
-        SlotSet(earlier, SAFE_LOOKING[earlier]) for earlier in s.FORM_SLOTS[: s.FORM_SLOTS.index(slot)]
-    ]
-    events += [
-        SlotSet(s.REQUESTED_SLOT, slot),
-        BotUttered(f"utter_ask_{slot}"),
-        ActionExecuted("action_listen"),
-    ]
-    return events
 
 
 async def _dialogue(model: Path, cases: list[dict]) -> list[dict[str, str]]:
@@ -114,7 +88,8 @@ async def _dialogue(model: Path, cases: list[dict]) -> list[dict[str, str]]:
     for number, case in enumerate(cases):
         sender = f"eval-answers-{number}"
         tracker = await agent.processor.fetch_tracker_with_initial_session(sender)
-        tracker.update_with_events(_asked(case["question"]), agent.domain)
+        asking = form_asking(case["question"], f"utter_ask_{case['question']}")
+        tracker.update_with_events(asking, agent.domain)
         await agent.tracker_store.save(tracker)
         await agent.handle_message(UserMessage(str(case["text"]), CollectingOutputChannel(), sender))
         tracker = await agent.tracker_store.retrieve(sender)

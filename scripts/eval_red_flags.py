@@ -62,8 +62,9 @@ async def first_reply(agent, sender: str, text: str, setup_events: list) -> str:
     return out.messages[0].get("text", "") if out.messages else ""
 
 
-def mid_assessment_events() -> list:
-    """A conversation in the middle of the form: every answer up to `cancer` given."""
+def form_asking(slot: str, question: str) -> list:
+    """A conversation in the middle of the form, which has just asked `slot`: every earlier
+    question answered with the reading that looks safest (conditions yes, exclusions no)."""
     from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, SlotSet, UserUttered
 
     events = [
@@ -72,14 +73,19 @@ def mid_assessment_events() -> list:
         ActionExecuted(s.ASSESSMENT_FORM),
         ActiveLoop(s.ASSESSMENT_FORM),
     ]
-    for slot in s.FORM_SLOTS[: s.FORM_SLOTS.index(s.CANCER)]:
-        events.append(SlotSet(slot, s.YES if slot in s.CONDITIONS else s.NO))
+    for earlier in s.FORM_SLOTS[: s.FORM_SLOTS.index(slot)]:
+        events.append(SlotSet(earlier, s.YES if earlier in s.CONDITIONS else s.NO))
     events += [
-        SlotSet(s.REQUESTED_SLOT, s.CANCER),
-        BotUttered("Do you have cancer, or are you being treated for cancer?"),
+        SlotSet(s.REQUESTED_SLOT, slot),
+        BotUttered(question),
         ActionExecuted("action_listen"),
     ]
     return events
+
+
+def mid_assessment_events() -> list:
+    """A conversation in the middle of the form: every answer up to `cancer` given."""
+    return form_asking(s.CANCER, "Do you have cancer, or are you being treated for cancer?")
 
 
 async def evaluate(model: Path, cases: list[dict]) -> dict:

@@ -8,9 +8,6 @@ from pathlib import Path
 from typing import Optional
 
 import pytest
-from rasa.engine.graph import ExecutionContext, GraphSchema
-from rasa.engine.storage.local_model_storage import LocalModelStorage
-from rasa.engine.storage.resource import Resource
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, Event, SlotSet, UserUttered
@@ -25,13 +22,8 @@ DOMAIN = Domain.load(str(ROOT / "domain.yml"))
 
 
 @pytest.fixture(scope="module")
-def policy(tmp_path_factory) -> AssessmentFormPolicy:
-    return AssessmentFormPolicy.create(
-        AssessmentFormPolicy.get_default_config(),
-        LocalModelStorage(tmp_path_factory.mktemp("storage")),
-        Resource("form_policy"),
-        ExecutionContext(GraphSchema({})),
-    )
+def policy(make_policy) -> AssessmentFormPolicy:
+    return make_policy(AssessmentFormPolicy)
 
 
 def user(text: str, intent: str) -> list[Event]:

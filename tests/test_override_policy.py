@@ -6,9 +6,6 @@ from pathlib import Path
 from typing import Optional
 
 import pytest
-from rasa.engine.graph import ExecutionContext, GraphSchema
-from rasa.engine.storage.local_model_storage import LocalModelStorage
-from rasa.engine.storage.resource import Resource
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SlotSet, UserUttered
@@ -28,13 +25,8 @@ DOMAIN = Domain.load(str(ROOT / "domain.yml"))
 
 
 @pytest.fixture(scope="module")
-def policy(tmp_path_factory) -> TriageOverridePolicy:
-    return TriageOverridePolicy.create(
-        TriageOverridePolicy.get_default_config(),
-        LocalModelStorage(tmp_path_factory.mktemp("storage")),
-        Resource("override_policy"),
-        ExecutionContext(GraphSchema({})),
-    )
+def policy(make_policy) -> TriageOverridePolicy:
+    return make_policy(TriageOverridePolicy)
 
 
 def reply_to_right_now_check(
