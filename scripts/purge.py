@@ -5,6 +5,9 @@ Why: conversations hold health answers and, over SMS, phone numbers; they are ke
 long as the retention period (RETENTION_DAYS, default 30). A conversation goes as a whole,
 when its newest event is older than the cutoff, so no tracker is left half-deleted. The SMS
 opt-out list is kept: STOP must be honoured however long ago it was sent.
+On SQLite the deleted rows are overwritten (secure_delete) and the write-ahead log is
+checkpointed and emptied afterwards, so that a purged conversation is not still readable in
+`trackers.db-wal` or in the file's free pages.
 
 The tracker store is the one endpoints.yml configures (the SQLite file TRACKER_DB by
 default; deploy/endpoints.scale.yml for PostgreSQL, with the replicas' environment, including
@@ -88,6 +91,8 @@ def purge_conversations(
     # Rasa's engine options: on PostgreSQL, the search_path of POSTGRESQL_SCHEMA, so that
     # `events` is the table Rasa writes, not one of that name in another schema.
     engine = sa.create_engine(url, **create_engine_kwargs(url))
+    if engine.dialect.name == "sqlite":
+        sa.event.listen(engine, "connect", _sqlite_secure_delete)
     try:
         with engine.begin() as conn:  # one transaction: a conversation goes whole or not at all
             schema = os.environ.get(POSTGRESQL_SCHEMA)
@@ -107,9 +112,28 @@ def purge_conversations(
                 count = conn.execute(sa.select(sa.func.count()).select_from(events).where(condition)).scalar_one()
             else:
                 count = conn.execute(events.delete().where(condition)).rowcount
-            return conversations, count
+        if engine.dialect.name == "sqlite" and not dry_run:
+            checkpoint_wal(engine)
+        return conversations, count
     finally:
         engine.dispose()
+
+
+def _sqlite_secure_delete(dbapi_connection: sqlite3.Connection, _: object) -> None:
+    """Deleted rows are overwritten with zeros instead of left in free pages."""
+    dbapi_connection.execute("PRAGMA secure_delete = ON")
+
+
+def checkpoint_wal(engine: sa.engine.Engine, attempts: int = 10) -> None:
+    """Copies the write-ahead log into the database file and empties it (TRUNCATE). A reader
+    of the running server can hold it up for a moment: retried, then a warning."""
+    for attempt in range(attempts):
+        with engine.connect() as conn:
+            busy, _, _ = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+        if not busy:
+            return
+        time.sleep(0.2 * (attempt + 1))
+    print("purge: warning: the write-ahead log could not be emptied (database busy); run it again", file=sys.stderr)
 
 
 def purge_sms_choices(path: Path, days: float, now: Optional[float] = None, dry_run: bool = False) -> int:

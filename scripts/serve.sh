@@ -3,7 +3,8 @@
 # CREDENTIALS (default credentials.yml) names the channels file; `make run-sms` sets it.
 # Security settings (README, "Privacy and security"): ACTIONS_HOST (default 127.0.0.1),
 # CORS_ORIGINS (default the widget page), REQUEST_MAX_BYTES (default 1000000),
-# RASA_API_TOKEN (unset: Rasa's HTTP API stays off), LOG_ID_SALT (default random per run).
+# RASA_API_TOKEN_FILE or RASA_API_TOKEN (unset: Rasa's HTTP API stays off; never put on a
+# command line), RASA_HOST (default 127.0.0.1), LOG_ID_SALT (default random per run).
 set -euo pipefail
 model=$1 rasa_port=$2 actions_port=$3
 bin=.venv/bin
@@ -35,10 +36,11 @@ MSG
 read -r -a cors_origins <<< "${CORS_ORIGINS:-http://localhost:$web_port http://127.0.0.1:$web_port}"
 # The socket.io channel refuses browser connections from other origins (see socketio.py).
 export CORS_ORIGINS="${cors_origins[*]}"
-# Rasa's HTTP API (tracker access, model replacement) only with a token: ?token=... on each call.
-api_args=()
-if [ -n "${RASA_API_TOKEN:-}" ]; then api_args=(--enable-api --auth-token "$RASA_API_TOKEN"); fi
+# Rasa's HTTP API (tracker access, model replacement) only with a token: ?token=... on each
+# call. scripts/rasa_run.py reads it from RASA_API_TOKEN_FILE or RASA_API_TOKEN, so that it
+# is not on the command line, which `ps` shows to every user.
 # Sanic reads SANIC_-prefixed variables into its config: requests over this size get 413.
+# Loopback only unless RASA_HOST says otherwise (e.g. 0.0.0.0 behind a reverse proxy).
 SANIC_REQUEST_MAX_SIZE=${REQUEST_MAX_BYTES:-1000000} \
-"$bin/rasa" run --model "$model" --port "$rasa_port" --endpoints endpoints.yml \
-  --credentials "${CREDENTIALS:-credentials.yml}" --cors "${cors_origins[@]}" "${api_args[@]}"
+"$bin/python" scripts/rasa_run.py --model "$model" --port "$rasa_port" --interface "${RASA_HOST:-127.0.0.1}" \
+  --endpoints endpoints.yml --credentials "${CREDENTIALS:-credentials.yml}" --cors "${cors_origins[@]}"

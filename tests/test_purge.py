@@ -121,3 +121,30 @@ def test_old_sms_choices_go_and_opt_outs_stay(db):
     assert "and 1 remembered SMS choice(s)" in make_purge(db, "DAYS=30")
     assert sms.choices("+15550000001") == [] and sms.choices("+15550000002") == choice
     assert sms.is_opted_out("+15550000003")
+
+
+def test_a_purged_conversation_is_readable_neither_in_the_wal_nor_in_free_pages(tmp_path):
+    """As the server writes them (FastSQLTrackerStore: WAL mode), a purged conversation's id
+    and text were still in trackers.db-wal after the purge, and in the file's free pages."""
+    from rasa_plugins.tracker_store import FastSQLTrackerStore
+
+    path = tmp_path / "trackers.db"
+    store = FastSQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(path))
+    purged, kept = "sms:" + "a1b2c3" * 5, "web:" + "0f" * 16
+    for sender, age in ((purged, 45), (kept, 1)):
+        at = NOW - age * DAY
+        tracker = DialogueStateTracker.from_events(sender, [
+            UserUttered(f"my kidneys are fine ({sender})", timestamp=at),
+            BotUttered("Thank you, I've noted that.", timestamp=at + 1),
+            ActionExecuted("action_listen", timestamp=at + 2),
+        ])
+        asyncio.run(store.save(tracker))
+    wal = path.parent / "trackers.db-wal"
+    assert purged.encode() in wal.read_bytes()  # the risk is real before the purge
+    # The store stays open, as the running server's does (closing it would empty the WAL).
+    assert "deleted 1 conversation(s)" in make_purge(path, "DAYS=30")
+    store.engine.dispose()
+    for file in path.parent.glob("trackers.db*"):
+        assert purged.encode() not in file.read_bytes(), file.name
+    assert not wal.exists() or wal.stat().st_size == 0
+    assert set(stored_events(path)) == {kept}

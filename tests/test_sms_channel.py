@@ -18,6 +18,7 @@ RESPONSES = yaml.safe_load((ROOT / "domain.yml").read_text())["responses"]
 EMERGENCY_SMS = next(v["text"] for v in RESPONSES["utter_emergency"] if v.get("channel") == "sms")
 SID, TOKEN, NUMBER = "AC" + "0" * 32, "secret-token", "+15005550006"
 PHONE = "+15550003333"
+CONVERSATION = "sms:" + "5" * 32
 BASE = {
     "account_sid": SID,
     "auth_token": TOKEN,
@@ -146,12 +147,13 @@ async def test_twilio_refusing_an_opted_out_number_is_recorded_and_stops_the_tur
 
 async def test_the_emergency_goes_out_at_once_first_and_alone(fake, store):
     client = messages_for(fake, store)
-    out = TwilioSMSOutput(client)
-    await out.send_response(PHONE, {"text": "Thank you, I've noted that.", "utter_action": "utter_noted"})
-    await out.send_response(PHONE, {"text": EMERGENCY_SMS, "utter_action": "utter_emergency"})
+    out = TwilioSMSOutput(client, PHONE)
+    # Rasa gives the conversation id (a hash) as the recipient; the phone is the output's own.
+    await out.send_response(CONVERSATION, {"text": "Thank you, I've noted that.", "utter_action": "utter_noted"})
+    await out.send_response(CONVERSATION, {"text": EMERGENCY_SMS, "utter_action": "utter_emergency"})
     assert fake.to(PHONE) == [EMERGENCY_SMS]  # before the rest of the turn
-    await out.send_response(PHONE, {"text": "Do you have cancer?", "buttons": YES_NO_UNSURE})
-    await out.flush(PHONE)
+    await out.send_response(CONVERSATION, {"text": "Do you have cancer?", "buttons": YES_NO_UNSURE})
+    await out.flush()
     await client.close()
     assert fake.to(PHONE) == [
         EMERGENCY_SMS,
@@ -163,18 +165,36 @@ async def test_the_emergency_goes_out_at_once_first_and_alone(fake, store):
 async def test_a_long_emergency_text_is_split_but_never_joined_with_other_text(fake, store):
     default = RESPONSES["utter_emergency"][0]["text"]  # the longer, non-SMS wording
     client = messages_for(fake, store)
-    out = TwilioSMSOutput(client)
-    await out.send_response("+15550000006", {"text": default, "utter_action": "utter_emergency"})
-    await out.send_response("+15550000006", {"text": "ok", "utter_action": "utter_noted"})
-    await out.flush("+15550000006")
+    out = TwilioSMSOutput(client, "+15550000006")
+    await out.send_response(CONVERSATION, {"text": default, "utter_action": "utter_emergency"})
+    await out.send_response(CONVERSATION, {"text": "ok", "utter_action": "utter_noted"})
+    await out.flush()
     await client.close()
     sent = fake.to("+15550000006")
     assert sent[-1] == "ok" and " ".join(sent[:-1]) == default and sent[0].startswith("EMERGENCY: call 911")
 
 
-async def test_messages_rasa_sends_on_its_own_go_out_at_once(fake, store):
+async def test_unbuffered_messages_go_out_at_once(fake, store):
     client = messages_for(fake, store)
-    out = TwilioSMSOutput(client, buffered=False)
-    await out.send_response("+15550000007", {"text": "A reminder \u2013 call us\u2026"})
+    out = TwilioSMSOutput(client, "+15550000007", buffered=False)
+    await out.send_response(CONVERSATION, {"text": "A reminder \u2013 call us\u2026"})
     assert fake.to("+15550000007") == ["A reminder - call us..."]
     await client.close()
+
+
+async def test_messages_rasa_sends_on_its_own_are_not_sent_to_the_conversation_id(fake, store):
+    """An external trigger names only the conversation id, a hash that gives no number back."""
+    client = messages_for(fake, store)
+    out = TwilioSMSOutput(client, None, buffered=False)
+    before = len(fake.all_sent())
+    await out.send_response(CONVERSATION, {"text": "A reminder"})
+    await client.close()
+    assert len(fake.all_sent()) == before
+
+
+def test_the_id_key_comes_from_sms_id_key_and_must_be_long(tmp_path):
+    settings = SMSSettings.from_credentials(BASE, {"SMS_ID_KEY": "k" * 32})
+    assert settings.id_key == "k" * 32
+    with pytest.raises(SMSConfigError, match="SMS_ID_KEY"):
+        SMSSettings.from_credentials(BASE, {"SMS_ID_KEY": "short"})
+    assert SMSSettings.from_credentials(BASE, {}).id_key == ""  # then the store keeps one

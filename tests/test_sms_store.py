@@ -49,3 +49,24 @@ def test_the_store_creates_its_folder(tmp_path):
     store = SMSStore(tmp_path / "new" / "dir" / "sms.db")
     store.opt_out(PHONE)
     assert (tmp_path / "new" / "dir" / "sms.db").exists()
+
+
+def test_a_message_sid_is_processed_once_within_the_replay_window(tmp_path):
+    from rasa_plugins.channels.sms_store import REPLAY_WINDOW_HOURS
+
+    store = SMSStore(tmp_path / "sms.db")
+    assert REPLAY_WINDOW_HOURS >= 24
+    assert store.first_delivery("SM1", now=1000.0)
+    assert not store.first_delivery("SM1", now=1001.0)
+    # after a restart, and up to the end of the window
+    restarted = SMSStore(tmp_path / "sms.db")
+    assert not restarted.first_delivery("SM1", now=1000.0 + 24 * 3600)
+    assert restarted.first_delivery("SM2", now=1000.0 + 24 * 3600)
+    # forgotten once the window is over (the table does not grow for ever)
+    assert restarted.first_delivery("SM1", now=1000.0 + REPLAY_WINDOW_HOURS * 3600 + 1)
+
+
+def test_the_id_key_is_created_once_and_kept(tmp_path):
+    key = SMSStore(tmp_path / "sms.db").id_key()
+    assert len(key) >= 32 and SMSStore(tmp_path / "sms.db").id_key() == key
+    assert SMSStore(tmp_path / "other.db").id_key() != key

@@ -2,28 +2,72 @@
 
 Why a server of its own: the page needs to know where the Rasa socket is, so besides the
 static files it answers `/config.js` with that URL; everything else is stdlib static serving.
+Every response carries security headers (issue 13): a Content-Security-Policy that lets the
+page run only its own scripts (the inline widget set-up by its hash) and talk only to itself
+and the Rasa socket, may not be framed by another site (clickjacking), `nosniff`, and no
+Referer to other sites.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
+import hashlib
 import json
 import os
+import re
 from functools import partial
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Optional
+from urllib.parse import urlsplit
 
 PUBLIC = Path(__file__).resolve().parent / "public"
 BUNDLE = PUBLIC / "vendor" / "rasa-webchat.js"
+INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
+
+
+def inline_script_hashes(html: str) -> list[str]:
+    """CSP sources for the page's inline scripts (`<script>` without src), by SHA-256."""
+    return [
+        "'sha256-" + base64.b64encode(hashlib.sha256(body.encode()).digest()).decode() + "'"
+        for body in INLINE_SCRIPT.findall(html)
+    ]
+
+
+def content_security_policy(socket_url: str, html: str) -> str:
+    """The page's own files, its inline set-up script, and the Rasa socket (polling and
+    websocket); the widget injects its styles, so inline styles are allowed."""
+    parts = urlsplit(socket_url)
+    ws = {"http": "ws", "https": "wss"}.get(parts.scheme, parts.scheme)
+    socket_sources = f"{parts.scheme}://{parts.netloc} {ws}://{parts.netloc}"
+    return "; ".join([
+        "default-src 'self'",
+        "script-src 'self' " + " ".join(inline_script_hashes(html)),
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        f"connect-src 'self' {socket_sources}",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'none'",
+        "frame-ancestors 'none'",
+    ])
+
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",  # frame-ancestors for browsers without CSP level 2
+}
 
 
 class PageHandler(SimpleHTTPRequestHandler):
     """Static files from `public/` plus `/config.js`; no directory listings."""
 
-    def __init__(self, *args: Any, socket_url: str, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, socket_url: str, csp: str, **kwargs: Any) -> None:
         self.socket_url = socket_url
+        self.csp = csp
         super().__init__(*args, directory=str(PUBLIC), **kwargs)
 
     def do_GET(self) -> None:
@@ -39,7 +83,9 @@ class PageHandler(SimpleHTTPRequestHandler):
 
     def end_headers(self) -> None:
         self.send_header("Cache-Control", "no-cache")
-        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Content-Security-Policy", self.csp)
+        for name, value in SECURITY_HEADERS.items():
+            self.send_header(name, value)
         super().end_headers()
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
@@ -54,7 +100,8 @@ class PageHandler(SimpleHTTPRequestHandler):
 
 def make_server(host: str, port: int, socket_url: str) -> ThreadingHTTPServer:
     """The page server, bound but not yet serving (port 0 picks a free port)."""
-    return ThreadingHTTPServer((host, port), partial(PageHandler, socket_url=socket_url))
+    csp = content_security_policy(socket_url, (PUBLIC / "index.html").read_text(encoding="utf-8"))
+    return ThreadingHTTPServer((host, port), partial(PageHandler, socket_url=socket_url, csp=csp))
 
 
 def main(argv: Optional[list[str]] = None) -> None:

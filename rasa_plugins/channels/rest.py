@@ -5,6 +5,10 @@ list, null) or missing with an empty reply, puts every request without a sender 
 shared conversation called "default", lets a client pick the `input_channel` (and so
 another channel's wording), and logs the message text when handling fails. This one
 answers each of those requests with 400 and a JSON explanation, and never logs the text.
+It also refuses (400) a body not sent as `application/json`: a web page can post `text/plain`
+to any site without a CORS preflight, so accepting it let any page the patient visits send
+messages in their name. And it refuses (400) ids of another channel's form
+(`conversation_ids`): a REST client cannot reach an SMS or website conversation.
 Same name (`rest`), URL and reply format, so clients do not change.
 """
 
@@ -22,6 +26,7 @@ from sanic.response import HTTPResponse, ResponseStream
 
 import rasa.utils.endpoints
 from dvt_triage.message_limits import MAX_SENDER_CHARS, valid_sender
+from rasa_plugins.channels.conversation_ids import RESERVED_PREFIXES, is_reserved
 from rasa_plugins.log_privacy import pseudonym
 
 logger = logging.getLogger(__name__)
@@ -40,6 +45,8 @@ def parse_body(body: Any) -> tuple[str, str, Optional[Dict[str, Any]]]:
         raise BadRequest(
             f'"sender" must be the conversation id: 1 to {MAX_SENDER_CHARS} letters, digits or _ . : @ + -'
         )
+    if is_reserved(sender):
+        raise BadRequest(f'"sender" must not start with {" or ".join(RESERVED_PREFIXES)} (other channels\' ids)')
     message = body.get("message")
     if not isinstance(message, str):
         raise BadRequest('"message" must be a string (the text the person typed)')
@@ -51,6 +58,11 @@ def parse_body(body: Any) -> tuple[str, str, Optional[Dict[str, Any]]]:
 
 def _bad_request(reason: str) -> HTTPResponse:
     return response.json({"error": "bad_request", "message": reason}, status=400)
+
+
+def is_json(content_type: Optional[str]) -> bool:
+    """Whether a Content-Type header names JSON (`application/json`, parameters allowed)."""
+    return (content_type or "").split(";", 1)[0].strip().lower() == "application/json"
 
 
 class RestInput(RasaRestInput):
@@ -69,6 +81,8 @@ class RestInput(RasaRestInput):
 
         @custom_webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> Union[ResponseStream, HTTPResponse]:
+            if not is_json(request.headers.get("Content-Type")):
+                return _bad_request("the body must be sent as Content-Type: application/json")
             try:
                 body = request.json
             except InvalidUsage:

@@ -9,7 +9,11 @@ Compared with `rasa.core.channels.twilio` this channel
 - renders buttons as "Reply YES, NO or NOT SURE" / "Reply 1 for ..." and maps replies back;
 - sends GSM-7 messages of at most 320 characters, the emergency instruction at once and on
   its own, the rest of a turn packed into as few messages as fit;
-- sends with aiohttp (never blocking the event loop) to a configurable REST base URL.
+- sends with aiohttp (never blocking the event loop) to a configurable REST base URL;
+- keys the conversation by a keyed hash of the number (`conversation_ids`), never the number
+  itself, so that no other channel can reach it; replies still go to the number that wrote;
+- processes each MessageSid once: a replayed request (or Twilio's own retry) is acknowledged
+  and nothing is sent again.
 
 Configured in credentials.sms.yml (see README, "SMS (Twilio)").
 """
@@ -35,6 +39,7 @@ from sanic.response import HTTPResponse
 from twilio.request_validator import RequestValidator
 
 from dvt_triage.slots import INTENT_RESTART
+from rasa_plugins.channels.conversation_ids import MIN_KEY_CHARS, sms_conversation_id
 from rasa_plugins.channels.sms_store import SMSStore
 from rasa_plugins.channels.sms_text import (
     UTTER_SMS_HELP,
@@ -60,6 +65,8 @@ EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 TWILIO_OPTED_OUT_ERROR = 21610
 SEND_ATTEMPTS = 3
 RESTART_COMMAND = f"/{INTENT_RESTART}"
+# The key of the SMS conversation ids; when unset, a random key kept in the SMS store.
+ID_KEY_VARIABLE = "SMS_ID_KEY"
 
 
 class SMSConfigError(ValueError):
@@ -98,6 +105,7 @@ class SMSSettings:
     validate_signature: bool
     store_path: Path
     api_base_url: str
+    id_key: str = ""
 
     @classmethod
     def from_credentials(
@@ -126,6 +134,9 @@ class SMSSettings:
             Path(store) if store else Path(environ.get("TRACKER_DB") or "trackers.db").parent / STORE_FILE
         )
         api_base_url = str(creds.get("twilio_api_base_url", "")).strip() or DEFAULT_API_BASE_URL
+        id_key = environ.get(ID_KEY_VARIABLE, "")
+        if id_key and len(id_key) < MIN_KEY_CHARS:
+            raise SMSConfigError(f"SMS channel: {ID_KEY_VARIABLE} must be at least {MIN_KEY_CHARS} characters")
         return cls(
             account_sid=str(creds["account_sid"]),
             auth_token=str(creds["auth_token"]),
@@ -134,6 +145,7 @@ class SMSSettings:
             validate_signature=validate,
             store_path=store_path,
             api_base_url=api_base_url.rstrip("/"),
+            id_key=id_key,
         )
 
 
@@ -200,15 +212,20 @@ def _error_code(body: str) -> Optional[int]:
 
 
 class TwilioSMSOutput(OutputChannel):
-    """Collects one turn's replies and sends them as SMS; the emergency instruction goes out
-    immediately and on its own, before anything else of the turn."""
+    """Collects one turn's replies and sends them as SMS to `phone`; the emergency
+    instruction goes out immediately and on its own, before anything else of the turn.
+
+    Rasa passes the conversation id as the recipient; it is a hash, so the number the
+    message came from is given here instead. Without one (a message Rasa sends on its own,
+    e.g. an external trigger) nothing can be sent, and nothing is."""
 
     @classmethod
     def name(cls) -> Text:
         return CHANNEL_NAME
 
-    def __init__(self, messages: TwilioMessages, buffered: bool = True) -> None:
+    def __init__(self, messages: TwilioMessages, phone: Optional[str], buffered: bool = True) -> None:
         self.messages = messages
+        self.phone = phone
         self.buffered = buffered
         self.choices: List[Choice] = []
         self._pending: List[str] = []
@@ -234,19 +251,25 @@ class TwilioSMSOutput(OutputChannel):
 
     async def _queue(self, recipient_id: Text, text: Text, utter_action: Optional[Text]) -> None:
         if utter_action == UTTER_EMERGENCY:
-            await self.messages.send(recipient_id, to_messages([text]))
+            await self._send(to_messages([text]))
             return
         self._pending.append(text)
         if not self.buffered:
-            await self.flush(recipient_id)
+            await self.flush()
 
-    async def send_now(self, recipient_id: Text, text: Text, even_if_opted_out: bool = False) -> None:
-        await self.messages.send(recipient_id, to_messages([text]), even_if_opted_out)
+    async def send_now(self, text: Text, even_if_opted_out: bool = False) -> None:
+        await self._send(to_messages([text]), even_if_opted_out)
 
-    async def flush(self, recipient_id: Text) -> None:
+    async def flush(self) -> None:
         texts, self._pending = self._pending, []
         if texts:
-            await self.messages.send(recipient_id, to_messages(texts))
+            await self._send(to_messages(texts))
+
+    async def _send(self, bodies: List[str], even_if_opted_out: bool = False) -> None:
+        if self.phone is None:
+            logger.warning("sms: no phone number for a message Rasa sent on its own; not sent")
+            return
+        await self.messages.send(self.phone, bodies, even_if_opted_out)
 
 
 class TwilioSMSInput(InputChannel):
@@ -263,6 +286,7 @@ class TwilioSMSInput(InputChannel):
     def __init__(self, settings: SMSSettings) -> None:
         self.settings = settings
         self.store = SMSStore(settings.store_path)
+        self.id_key = settings.id_key or self.store.id_key()
         self.messages = TwilioMessages(settings, self.store)
         self.validator = RequestValidator(settings.auth_token)
         self._locks: "weakref.WeakValueDictionary[str, asyncio.Lock]" = weakref.WeakValueDictionary()
@@ -270,8 +294,9 @@ class TwilioSMSInput(InputChannel):
             logger.warning("sms: X-Twilio-Signature checking is OFF; use this only for local testing")
 
     def get_output_channel(self) -> OutputChannel:
-        """For messages Rasa sends on its own (e.g. an external trigger): sent at once."""
-        return TwilioSMSOutput(self.messages, buffered=False)
+        """For messages Rasa sends on its own (e.g. an external trigger): the conversation id
+        does not give the number back, so these are dropped with a warning."""
+        return TwilioSMSOutput(self.messages, None, buffered=False)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         sms_webhook = Blueprint("sms_webhook", __name__)
@@ -289,6 +314,13 @@ class TwilioSMSInput(InputChannel):
             sender = (form.get("From") or "").strip()
             if not sender:
                 return response.text("missing From", status=400)
+            message_sid = (form.get("MessageSid") or "").strip()
+            if not message_sid:
+                return response.text("missing MessageSid", status=400)
+            if not await asyncio.to_thread(self.store.first_delivery, message_sid):
+                # A replay, or Twilio retrying a request it thinks failed: answered once already.
+                logger.info("sms: a MessageSid seen before; acknowledged, not processed again")
+                return response.text(EMPTY_TWIML, content_type="text/xml")
             lock = self._locks.setdefault(sender, asyncio.Lock())
             async with lock:  # one message per number at a time, so replies stay in order
                 await self._handle(request, form, sender, on_new_message)
@@ -325,45 +357,48 @@ class TwilioSMSInput(InputChannel):
         on_new_message: Callable[[UserMessage], Awaitable[Any]],
     ) -> None:
         body = form.get("Body") or ""
-        out = TwilioSMSOutput(self.messages)
+        out = TwilioSMSOutput(self.messages, sender)
+        conversation_id = sms_conversation_id(sender, self.id_key)
         opted_out = await asyncio.to_thread(self.store.is_opted_out, sender)
         word = keyword(body, opted_out)
         if word is Keyword.OPT_OUT:
             if await asyncio.to_thread(self.store.opt_out, sender):  # confirm once
-                await self._reply(request, out, sender, UTTER_SMS_OPTED_OUT, even_if_opted_out=True)
-                await self._restart_conversation(sender, on_new_message)
+                await self._reply(request, out, UTTER_SMS_OPTED_OUT, even_if_opted_out=True)
+                await self._restart_conversation(conversation_id, on_new_message)
             return
         if word is Keyword.OPT_IN:
             await asyncio.to_thread(self.store.opt_in, sender)
-            await self._reply(request, out, sender, UTTER_SMS_OPTED_IN)
+            await self._reply(request, out, UTTER_SMS_OPTED_IN)
             return
         if opted_out:
             logger.info("sms: message from a number that opted out; not answered until START")
             return
         if word is Keyword.HELP:
-            await self._reply(request, out, sender, UTTER_SMS_HELP)
+            await self._reply(request, out, UTTER_SMS_HELP)
             return
         if not body.strip():  # empty, or a picture without text
-            await self._reply(request, out, sender, UTTER_SMS_TEXT_ONLY)
+            await self._reply(request, out, UTTER_SMS_TEXT_ONLY)
             return
 
         choices = await asyncio.to_thread(self.store.choices, sender)
         text = match_choice(body, choices) or body
         metadata = {"message_sid": form.get("MessageSid"), "num_media": form.get("NumMedia")}
         try:
-            await on_new_message(UserMessage(text, out, sender, input_channel=self.name(), metadata=metadata))
+            await on_new_message(
+                UserMessage(text, out, conversation_id, input_channel=self.name(), metadata=metadata)
+            )
         finally:
-            await out.flush(sender)
+            await out.flush()
             await asyncio.to_thread(self.store.set_choices, sender, out.choices)
 
     async def _restart_conversation(
-        self, sender: str, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+        self, conversation_id: str, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> None:
         """STOP also ends the check: after START the patient begins afresh, not in the middle
         of a question. The assistant's replies to the restart are not sent."""
         try:
             await on_new_message(
-                UserMessage(RESTART_COMMAND, CollectingOutputChannel(), sender, input_channel=self.name())
+                UserMessage(RESTART_COMMAND, CollectingOutputChannel(), conversation_id, input_channel=self.name())
             )
         except Exception:  # the opt-out itself is recorded and confirmed already
             logger.exception("sms: could not restart the conversation after STOP")
@@ -372,7 +407,6 @@ class TwilioSMSInput(InputChannel):
         self,
         request: Request,
         out: TwilioSMSOutput,
-        sender: str,
         response_name: str,
         even_if_opted_out: bool = False,
     ) -> None:
@@ -380,7 +414,7 @@ class TwilioSMSInput(InputChannel):
         if text is None:
             logger.error("sms: response %s is missing from the model's domain; retrain", response_name)
             return
-        await out.send_now(sender, text, even_if_opted_out)
+        await out.send_now(text, even_if_opted_out)
 
 
 def _response_text(request: Request, name: str) -> Optional[str]:
