@@ -14,20 +14,30 @@ the answers and shows the list again; only a confirmation asks the action server
 outcome. If the outcome could not be given (action server down), the next message asks
 for it again. After the outcome, "measures" and "summary" (typed or by button) give the
 home-care measures and the summary for the doctor.
+
+Questions (issue 12). A question asked during the check or the read-back (QUESTION_REPLIES:
+the FAQ topics, a medicine change, another medical question, "I have a question") gets its
+answer, then the same question of the check again. The background in a question ("I'm on
+Eliquis, can I take ibuprofen?") fills no answer unless the message opens with a direct
+answer to the question asked ("No. What is a DVT anyway?"). Outside the check, a reply to
+the greeting or to the offer of the check that is not understood, or a yes or a "start the
+check" the model is not sure of (below MIN_CONFIDENCE), never starts the check: it gets
+the two choices again (utter_offer_check).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa.core.policies.policy import PolicyPrediction
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import Event, SlotSet
+from rasa.shared.core.events import ActionExecuted, Event, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from dvt_triage import form_turn, read_back
+from dvt_triage import answers, form_turn, read_back
 from dvt_triage import slots as s
 from rasa_plugins.deterministic_policy import DeterministicPolicy
 
@@ -39,6 +49,48 @@ RESUME_READ_BACK_AFTER = {form_turn.UTTER_CLARIFY, "utter_red_flag_cleared", "ut
 LISTEN_AFTER = {read_back.UTTER_READ_BACK, read_back.UTTER_WHICH, read_back.UTTER_UNCLEAR, read_back.UTTER_PROMPT}
 OUTCOME_LEVELS = {s.HOME_CARE_POSSIBLE, s.NOT_HOME_CARE, s.NEEDS_EVALUATION}
 AFTER_OUTCOME_RESPONSES = {form_turn.UTTER_MEASURES, form_turn.UTTER_SUMMARY}
+
+# A question, by intent, and its answer (an FAQ intent faq_x is answered by utter_faq_x).
+QUESTION_REPLIES = {
+    "medication_change": "utter_medication_change",
+    "other_medical": "utter_refer_to_doctor",
+    "ask_question": "utter_ask_question",
+    "bot_challenge": "utter_bot_challenge",
+}
+# Intents that are questions however they are worded; the others must also be worded as one,
+# so that an answer the model reads as a topic ("I'm on Eliquis") is still read as an answer.
+ALWAYS_QUESTIONS = {"ask_question", "bot_challenge"}
+# The message is worded as a question (a question mark, or a question word).
+ASKS = re.compile(
+    r"\?|\b(can|could|should|shall|may|must|what|whats|wat|why|how|when|where|who|which|is it|is that|"
+    r"are they|do i|does|will|would|wondering|want to know)\b",
+    re.I,
+)
+# A message that opens with a direct answer to the question asked: only then does a question
+# also answer it ("No. What is a DVT anyway?").
+DIRECT_ANSWER = re.compile(
+    r"^\W*(yes|yeah|yep|yup|no|nope|nah|not sure|i'?m not sure|i don'?t know|dunno|unsure)\b", re.I
+)
+
+# The greeting and the offer of the check: what the patient's reply may start.
+OFFERS = {"utter_greet", "utter_offer_check"}
+UTTER_OFFER_CHECK = "utter_offer_check"
+START_INTENTS = {"affirm", "start_check"}
+# Below this confidence a yes to the offer, or "start the check", is asked again.
+MIN_CONFIDENCE = 0.5
+# After the offer, replies that are not understood get the two choices again.
+UNCLEAR_AFTER_OFFER = {"nlu_fallback", "deny", "unsure"}
+
+
+def question_reply(intent: str) -> Optional[str]:
+    """The answer to a question with this intent, or None when the intent is no question."""
+    if intent.startswith(form_turn.FAQ_PREFIX):
+        return f"utter_{intent}"
+    return QUESTION_REPLIES.get(intent)
+
+
+def asks(text: str) -> bool:
+    return bool(ASKS.search(text))
 
 
 @DefaultV1Recipe.register(
@@ -64,7 +116,7 @@ class AssessmentFormPolicy(DeterministicPolicy):
         state = tracker.get_slot(s.READ_BACK)
         slot_values = {slot: tracker.get_slot(slot) for slot in s.FORM_SLOTS}
         if last_action != ACTION_LISTEN_NAME or not tracker.latest_message:
-            if in_form and form_turn.is_reply(last_action, intent):
+            if in_form and (form_turn.is_reply(last_action, intent) or last_action == question_reply(intent)):
                 # The reply to a non-answer was said: the form asks its next question.
                 return self._predict(s.ASSESSMENT_FORM, domain)
             if in_form:
@@ -83,6 +135,10 @@ class AssessmentFormPolicy(DeterministicPolicy):
             return self._abstain(domain)
         if in_form:
             return self._read_reply(tracker, domain, intent)
+        if not read_back.pending(state) and tracker.get_slot(s.TRIAGE_LEVEL) is None:
+            unsure_start = self._unsure_start(tracker, intent)
+            if unsure_start:
+                return self._predict(unsure_start, domain)
         if read_back.pending(state):
             return self._read_correction(tracker, domain, intent, state)
         if form_turn.outcome_pending(slot_values, tracker.get_slot(s.TRIAGE_LEVEL), state):
@@ -111,8 +167,8 @@ class AssessmentFormPolicy(DeterministicPolicy):
         if reading.ask_which:
             return self._predict(read_back.UTTER_WHICH, domain, [SlotSet(s.READ_BACK, s.READ_BACK_WHICH)])
         # Not understood: never a confirmation. A question is answered, then asked again.
-        if intent.startswith(form_turn.FAQ_PREFIX):
-            return self._predict(f"utter_{intent}", domain)
+        if question_reply(intent):
+            return self._predict(question_reply(intent), domain)
         if read_back.asked_item(state):
             return self._predict(form_turn.UTTER_CLARIFY, domain)
         return self._predict(read_back.UTTER_UNCLEAR, domain)
@@ -123,17 +179,45 @@ class AssessmentFormPolicy(DeterministicPolicy):
             return self._abstain(domain)
         if last_action == read_back.UTTER_CHANGED:
             return self._predict(read_back.UTTER_READ_BACK, domain)
-        if last_action in RESUME_READ_BACK_AFTER or last_action.startswith(f"utter_{form_turn.FAQ_PREFIX}"):
+        if (
+            last_action in RESUME_READ_BACK_AFTER
+            or last_action.startswith(f"utter_{form_turn.FAQ_PREFIX}")
+            or last_action in QUESTION_REPLIES.values()
+        ):
             asked = read_back.asked_item(state)
             return self._predict(f"utter_ask_{asked}" if asked else read_back.UTTER_PROMPT, domain)
         if last_action in LISTEN_AFTER or last_action.startswith("utter_ask_"):
             return self._predict(ACTION_LISTEN_NAME, domain)
         return self._abstain(domain)
 
+    @staticmethod
+    def _unsure_start(tracker: DialogueStateTracker, intent: Text) -> Optional[Text]:
+        """utter_offer_check when the reply would start the check (or refuse it) but was not
+        understood well enough; None otherwise."""
+        confidence = float(tracker.latest_message.intent.get("confidence") or 0.0)
+        if intent == "start_check" and confidence < MIN_CONFIDENCE:
+            return UTTER_OFFER_CHECK
+        last_bot = tracker.get_last_event_for(ActionExecuted, action_names_to_exclude=[ACTION_LISTEN_NAME])
+        if not last_bot or last_bot.action_name not in OFFERS:
+            return None
+        if intent in UNCLEAR_AFTER_OFFER | START_INTENTS and (intent == "nlu_fallback" or confidence < MIN_CONFIDENCE):
+            return UTTER_OFFER_CHECK
+        return None
+
     def _read_reply(self, tracker: DialogueStateTracker, domain: Domain, intent: Text) -> PolicyPrediction:
         requested = tracker.get_slot(s.REQUESTED_SLOT)
-        turn = form_turn.read(tracker.latest_message.text or "", intent, requested)
-        events: List[Event] = [SlotSet(slot, value) for slot, value in turn.answers.items()]
+        text = tracker.latest_message.text or ""
+        reply = question_reply(intent)
+        if reply and requested and (intent in ALWAYS_QUESTIONS or asks(text)):
+            # A question: answered, then the same question of the check again. Its background
+            # answers nothing, unless it opens with a direct answer to the question asked.
+            found = answers.interpret(text, requested) if DIRECT_ANSWER.search(text) else {}
+            events: List[Event] = [SlotSet(requested, found[requested])] if requested in found else []
+            if requested not in found:
+                events.append(SlotSet(s.REQUESTED_SLOT, None))
+            return self._predict(reply, domain, events)
+        turn = form_turn.read(text, intent, requested)
+        events = [SlotSet(slot, value) for slot, value in turn.answers.items()]
         if turn.reply is None:
             return self._predict(s.ASSESSMENT_FORM, domain, events)
         if not turn.answered_requested:

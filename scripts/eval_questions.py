@@ -22,7 +22,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import statistics
 import sys
+import time
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Iterable, Optional
@@ -127,7 +129,9 @@ async def _run(model: Path, cases: list[dict]) -> list[dict]:
                 tracker.update_with_events(setup, agent.domain)
                 await agent.tracker_store.save(tracker)
             before = {slot: tracker.get_slot(slot) for slot in s.FORM_SLOTS}
+            started = time.perf_counter()
             await agent.handle_message(UserMessage(text, CollectingOutputChannel(), sender))
+            ms = 1000 * (time.perf_counter() - started)
             tracker = await agent.tracker_store.retrieve(sender)
             events = list(tracker.events)
             last_user = max(i for i, e in enumerate(events) if isinstance(e, UserUttered))
@@ -144,7 +148,7 @@ async def _run(model: Path, cases: list[dict]) -> list[dict]:
             }
             outcome = judge(case["topic"], place, replies, filled, asked)
             results.append({**case, "place": place, "intent": intent, "replies": replies,
-                            "filled": filled, "asked": asked, "outcome": outcome})  # fmt: skip
+                            "filled": filled, "asked": asked, "outcome": outcome, "ms": ms})  # fmt: skip
     return results
 
 
@@ -180,7 +184,10 @@ def report(results: list[dict], title: str) -> tuple[str, float]:
                                  c[REFERRED], c[FALLBACK], c[CHECK_STARTED], c[OFF_TOPIC]))  # fmt: skip
     lines.append(cols.format("**all**", n, f"**{ok} ({pct(ok, n)})**", total[REFERRED], total[FALLBACK],
                              total[CHECK_STARTED], total[OFF_TOPIC]))  # fmt: skip
-    lines += ["", f"answers taken from a question mid-check: {filled}", ""]
+    times = sorted(r["ms"] for r in results)
+    p50, p99 = statistics.median(times), times[min(len(times) - 1, int(0.99 * len(times)))]
+    lines += ["", f"answers taken from a question mid-check: {filled}",
+              f"time per message (in-process, whole turn): p50 {p50:.1f} ms, p99 {p99:.1f} ms", ""]  # fmt: skip
     summary = (
         f"safe {safe_pct:.1f}% (on topic or safely referred; medication referred in general {total[REFERRED]}), "
         f"fallback {pct(total[FALLBACK], n)}, check started by mistake {total[CHECK_STARTED]}, "
