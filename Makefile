@@ -52,7 +52,7 @@ train: $(MODEL) ## train a model, unless one exists for the current data
 actions: venv ## run only the action server (on 127.0.0.1 unless ACTIONS_HOST says otherwise)
 	SANIC_HOST=$${ACTIONS_HOST:-127.0.0.1} $(BIN)/rasa run actions --actions actions --port $(ACTIONS_PORT)
 
-run: train ## start the action server and the Rasa server (REST + socketio), SQLite tracker store
+run: train ## start the action server and the Rasa server (REST + socketio) on 127.0.0.1 unless RASA_HOST says otherwise
 	@scripts/serve.sh $(MODEL) $(RASA_PORT) $(ACTIONS_PORT)
 
 shell: train ## chat with the assistant in the terminal

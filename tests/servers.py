@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
@@ -166,3 +167,54 @@ class Chat:
         )
         r.raise_for_status()
         return [m.get("text", "") for m in r.json()]
+
+
+class WidgetSocket:
+    """The chat widget's side of the socket.io channel, as a client that can also misbehave:
+    it asks for any session id, and emits any event with any payload."""
+
+    def __init__(self, base: str) -> None:
+        import socketio  # python-socketio's client; only the socket.io tests need it
+
+        self.base = base
+        self.client = socketio.AsyncClient(reconnection=False)
+        self.replies: "asyncio.Queue[str]" = asyncio.Queue()
+        self.session_id: Optional[str] = None
+        self._confirmed: "asyncio.Queue[str]" = asyncio.Queue()
+        self.client.on("bot_uttered", self._on_reply)
+        self.client.on("session_confirm", self._confirmed.put)
+
+    async def _on_reply(self, data: dict) -> None:
+        await self.replies.put(data.get("text", ""))
+
+    async def connect(self) -> "WidgetSocket":
+        await self.client.connect(self.base, transports=["websocket"], socketio_path="socket.io")
+        return self
+
+    async def request_session(self, data: object = None) -> str:
+        """Sends `session_request` with `data` as it is; returns the id the server confirmed."""
+        await self.client.emit("session_request", data if data is not None else {})
+        self.session_id = await asyncio.wait_for(self._confirmed.get(), 60)
+        return self.session_id
+
+    async def say(self, text: str, until: str = "", quiet: float = 2.0) -> list[str]:
+        """Sends a message into the joined session; the replies until none came for `quiet` s
+        (after one containing `until`, if given)."""
+        await self.client.emit("user_uttered", {"message": text, "session_id": self.session_id})
+        replies = [await asyncio.wait_for(self.replies.get(), 120)]
+        while until and until not in "\n".join(replies):
+            replies.append(await asyncio.wait_for(self.replies.get(), 120))
+        return replies + await self.pending(quiet)
+
+    async def pending(self, quiet: float = 2.0) -> list[str]:
+        """Whatever replies arrive until none came for `quiet` s."""
+        replies = []
+        while True:
+            try:
+                replies.append(await asyncio.wait_for(self.replies.get(), quiet))
+            except asyncio.TimeoutError:
+                return replies
+
+    async def close(self) -> None:
+        if self.client.connected:
+            await self.client.disconnect()

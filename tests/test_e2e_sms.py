@@ -4,25 +4,22 @@ assertion is on what would have reached the phone."""
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Iterator
 
 import pytest
-import requests
 import yaml
 from twilio.request_validator import RequestValidator
 
 from dvt_triage import slots as s
 from rasa_plugins.channels.sms_text import MAX_SMS_LENGTH, is_gsm7, sms_length, to_messages
-from tests.fake_twilio import FakeTwilio
+from tests.fake_twilio import PUBLIC_URL, TWILIO_NUMBER, FakeTwilio, Phone, sms_server_settings
+from tests.robustness import GREETING_OFFER, question
 from tests.servers import ROOT, Server, free_port, start_actions, start_rasa
 
 pytestmark = pytest.mark.e2e
 
-SID, TOKEN, TWILIO_NUMBER = "AC" + "1" * 32, "e2e-auth-token", "+15005550006"
-# What Twilio is configured with: a public URL behind a proxy, not the loopback one the server sees.
-PUBLIC_URL = "https://dvt.example.org/webhooks/sms/webhook"
+SID, TOKEN = "AC" + "1" * 32, "e2e-auth-token"
 RESPONSES = yaml.safe_load((ROOT / "domain.yml").read_text())["responses"]
 
 
@@ -37,57 +34,7 @@ EMERGENCY = response("utter_emergency")
 OPTED_OUT, OPTED_IN = response("utter_sms_opted_out"), response("utter_sms_opted_in")
 HELP, TEXT_ONLY = response("utter_sms_help"), response("utter_sms_text_only")
 CHOICE_PROMPT = "Reply YES, NO or NOT SURE."
-FIRST_QUESTION = "Are you having any of these right now"
-
-
-class Phone:
-    """A patient's phone: texts the Twilio number, and reads what Twilio was asked to send it."""
-
-    def __init__(self, env: dict, number: Optional[str] = None) -> None:
-        self.env = env
-        self.number = number or f"+1555{uuid.uuid4().int % 10**7:07d}"
-        self.status = 0
-
-    def post(self, params: dict, headers: dict) -> list[str]:
-        fake: FakeTwilio = self.env["fake"]
-        before = len(fake.to(self.number))
-        r = requests.post(
-            f"{self.env['base']}/webhooks/sms/webhook", data=params, headers=headers, timeout=180
-        )
-        self.status = r.status_code
-        self.content_type = r.headers.get("Content-Type", "")
-        received = fake.to(self.number)[before:]
-        for message in received:
-            assert is_gsm7(message) and sms_length(message) <= MAX_SMS_LENGTH, message
-        return received
-
-    def params(self, body: str, num_media: int = 0) -> dict:
-        params = {
-            "ToCountry": "US",
-            "SmsMessageSid": f"SM{uuid.uuid4().hex}",
-            "NumMedia": str(num_media),
-            "MessageSid": f"SM{uuid.uuid4().hex}",
-            "AccountSid": SID,
-            "From": self.number,
-            "To": TWILIO_NUMBER,
-            "Body": body,
-            "NumSegments": "1",
-            "SmsStatus": "received",
-            "ApiVersion": "2010-04-01",
-        }
-        for i in range(num_media):
-            params[f"MediaContentType{i}"] = "image/jpeg"
-            params[f"MediaUrl{i}"] = (
-                f"https://api.twilio.com/2010-04-01/Accounts/{SID}/Messages/x/Media/ME{i}"
-            )
-        return params
-
-    def text(self, body: str, num_media: int = 0) -> list[str]:
-        params = self.params(body, num_media)
-        signature = RequestValidator(TOKEN).compute_signature(PUBLIC_URL, params)
-        received = self.post(params, {"X-Twilio-Signature": signature})
-        assert self.status == 200, self.status
-        return received
+FIRST_QUESTION = question(s.EMERGENCY_SCREEN).split(". ")[0]
 
 
 def joined(messages: list[str]) -> str:
@@ -98,19 +45,7 @@ def joined(messages: list[str]) -> str:
 def sms(tmp_path_factory) -> Iterator[dict]:
     tmp: Path = tmp_path_factory.mktemp("e2e-sms")
     fake = FakeTwilio(SID, TOKEN).start()
-    credentials = tmp / "credentials.all.yml"  # what `make run-sms` builds
-    credentials.write_text(
-        (ROOT / "credentials.yml").read_text() + "\n" + (ROOT / "credentials.sms.yml").read_text()
-    )
-    env = {
-        "TWILIO_ACCOUNT_SID": SID,
-        "TWILIO_AUTH_TOKEN": TOKEN,
-        "TWILIO_NUMBER": TWILIO_NUMBER,
-        "SMS_WEBHOOK_URL": PUBLIC_URL,
-        "SMS_VALIDATE_SIGNATURE": "true",
-        "SMS_DB": str(tmp / "sms.db"),
-        "TWILIO_API_BASE_URL": fake.base_url,
-    }
+    credentials, env = sms_server_settings(tmp, fake)
     actions, actions_port = start_actions(tmp)
     state: dict = {"fake": fake, "tmp": tmp}
 
@@ -129,7 +64,7 @@ def sms(tmp_path_factory) -> Iterator[dict]:
 
 def start_check(phone: Phone) -> None:
     greeting = joined(phone.text("hi"))
-    assert "Would you like to start the home-care check?" in greeting
+    assert GREETING_OFFER in greeting
     assert greeting.endswith("Reply 1 for Start the check or 2 for Just a question.")
     first = joined(phone.text("1"))  # the number chooses "Start the check"
     assert FIRST_QUESTION in first and first.endswith(CHOICE_PROMPT)
@@ -206,7 +141,7 @@ def test_emergency_mid_assessment_is_sent_first_and_alone(sms):
     again = phone.text("ok")
     assert again[: len(EMERGENCY)] == EMERGENCY
     restarted = joined(phone.text("start over"))
-    assert "start over" in restarted.lower() and "Would you like to start the home-care check?" in restarted
+    assert "start over" in restarted.lower() and GREETING_OFFER in restarted
 
 
 def test_yes_to_the_emergency_screen_is_an_emergency(sms):
@@ -224,7 +159,7 @@ def test_stop_confirms_once_then_nothing_until_start(sms):
     assert phone.text("stop") == []  # confirmed once only
     assert phone.text("NO") == []
     assert phone.text("START") == OPTED_IN
-    assert "Would you like to start the home-care check?" in joined(phone.text("hi"))
+    assert GREETING_OFFER in joined(phone.text("hi"))
 
 
 @pytest.mark.parametrize(
@@ -261,7 +196,7 @@ def test_a_picture_or_an_empty_message_gets_a_request_for_text(sms):
     assert phone.text("", num_media=1) == TEXT_ONLY
     assert phone.text("", num_media=2) == TEXT_ONLY
     assert phone.text("   ") == TEXT_ONLY
-    assert "Would you like to start the home-care check?" in joined(phone.text("hi", num_media=1))
+    assert GREETING_OFFER in joined(phone.text("hi", num_media=1))
 
 
 def test_requests_not_signed_by_twilio_get_403_and_send_nothing(sms):

@@ -33,7 +33,10 @@ API_TOKEN = "test-api-" + uuid.uuid4().hex
 SECRET_TEXT = "zebra quartz " + uuid.uuid4().hex[:8]
 PHONE, PHONE_DIGITS = "+15557654321", "5557654321"
 # serve.sh's settings; each test run sets the ones it needs, the rest take their defaults.
-SETTINGS = ("RASA_API_TOKEN", "CORS_ORIGINS", "ACTIONS_HOST", "REQUEST_MAX_BYTES", "LOG_ID_SALT", "LOG_LEVEL")
+SETTINGS = ("RASA_API_TOKEN", "RASA_API_TOKEN_FILE", "RASA_HOST", "CORS_ORIGINS", "ACTIONS_HOST", "REQUEST_MAX_BYTES",
+            "LOG_ID_SALT", "LOG_LEVEL", "SMS_ID_KEY")
+# Another loopback address: shows that RASA_HOST is obeyed without listening outside.
+OTHER_HOST = "127.0.0.2"
 
 
 class ServeScript:
@@ -53,7 +56,7 @@ class ServeScript:
             },
             stdout=self._log_file, stderr=subprocess.STDOUT, start_new_session=True,
         )
-        self.base = f"http://127.0.0.1:{self.rasa_port}"
+        self.base = f"http://{env.get('RASA_HOST', '127.0.0.1')}:{self.rasa_port}"
         self.chat = Chat(self.base)
         self._wait_for_a_reply(300)
 
@@ -104,7 +107,8 @@ def configured_run(tmp_path_factory) -> Iterator[ServeScript]:
     """`make run` with the API enabled by RASA_API_TOKEN and a production web origin."""
     serve = ServeScript(
         tmp_path_factory.mktemp("serve-configured"),
-        {"RASA_API_TOKEN": API_TOKEN, "CORS_ORIGINS": "https://clinic.example.org https://www.clinic.example.org"},
+        {"RASA_API_TOKEN": API_TOKEN, "CORS_ORIGINS": "https://clinic.example.org https://www.clinic.example.org",
+         "RASA_HOST": OTHER_HOST},
     )
     yield serve
     serve.stop()
@@ -156,8 +160,9 @@ def process_environments(serve: ServeScript) -> dict[str, dict[str, str]]:
 
 
 def test_rasa_telemetry_is_off(default_run):
-    servers = {cmd: env for cmd, env in process_environments(default_run["serve"]).items() if " run " in cmd}
-    assert any("rasa run --model" in cmd for cmd in servers) and any("run actions" in cmd for cmd in servers)
+    servers = {cmd: env for cmd, env in process_environments(default_run["serve"]).items()
+               if "rasa_run.py" in cmd or "run actions" in cmd}
+    assert any("rasa_run.py --model" in cmd for cmd in servers) and any("run actions" in cmd for cmd in servers)
     assert all(env.get("RASA_TELEMETRY_ENABLED") == "false" for env in servers.values())
 
 
@@ -205,6 +210,11 @@ def test_the_action_server_listens_on_loopback_only(default_run):
             requests.get(f"http://{outward}:{serve.actions_port}/health", timeout=30)
     # the Rasa server itself is meant to be reachable (the widget and Twilio call it)
     assert listening_addresses(serve.rasa_port)
+
+
+def test_the_rasa_server_listens_on_loopback_only_unless_rasa_host_says_otherwise(default_run, configured_run):
+    assert listening_addresses(default_run["serve"].rasa_port) == {"127.0.0.1"}
+    assert listening_addresses(configured_run.rasa_port) == {OTHER_HOST}
 
 
 def test_requests_over_the_size_limit_get_413(default_run):
@@ -267,6 +277,13 @@ def test_with_a_token_the_api_answers_only_requests_that_carry_it(configured_run
     parsed = requests.post(f"{base}/model/parse", params={"token": API_TOKEN}, json={"text": "I can't breathe"},
                            timeout=60)
     assert parsed.status_code == 200 and parsed.json()["intent"]["name"] == s.INTENT_EMERGENCY
+
+
+def test_the_api_token_is_on_no_command_line(configured_run):
+    """`ps` shows every process's command line to every user of the machine."""
+    commands = process_environments(configured_run)
+    assert any("rasa_run.py" in cmd for cmd in commands)
+    assert all(API_TOKEN not in cmd for cmd in commands), [c for c in commands if API_TOKEN in c]
 
 
 def test_cors_origins_are_configurable(configured_run):

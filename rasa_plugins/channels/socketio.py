@@ -65,6 +65,7 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
         self.sio.on(SESSION_REQUEST_EVT, self.session_request, namespace=self.namespace)
         self.sio.on(self.user_message_evt, self.handle_message, namespace=self.namespace)
         _mark_engineio_route_as_websocket(self.sio)
+        _refuse_malformed_packets(self.sio)
         return socketio_webhook
 
     async def connect(self, sid: Text, environ: Dict[Text, Any], auth: Optional[Dict] = None) -> bool:
@@ -74,7 +75,7 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
     async def disconnect(self, sid: Text) -> None:
         self._joined.pop(sid, None)
 
-    async def session_request(self, sid: Text, data: Any) -> None:
+    async def session_request(self, sid: Text, data: Any = None) -> None:
         """Confirm the session the widget asks for if it is one of ours (with session
         persistence), else issue a fresh one; the socket joins its room, and only that one."""
         requested = data.get("session_id") if isinstance(data, dict) else None
@@ -86,7 +87,7 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
         self._joined[sid] = session_id
         await self.sio.emit(SESSION_CONFIRM_EVT, session_id, room=sid, namespace=self.namespace)
 
-    async def handle_message(self, sid: Text, data: Any) -> None:
+    async def handle_message(self, sid: Text, data: Any = None) -> None:
         """Hand a message to Rasa if it is well-formed and names the session this socket joined."""
         session_id = self._joined.get(sid)
         if not isinstance(data, dict) or session_id is None or data.get("session_id") != session_id:
@@ -129,6 +130,21 @@ def _mark_engineio_route_as_websocket(sio: Any) -> None:
 
     handle_request_or_websocket.is_websocket = True  # type: ignore[attr-defined]
     sio.eio.handle_request = handle_request_or_websocket
+
+
+def _refuse_malformed_packets(sio: Any) -> None:
+    """A socket.io packet that does not decode (bad JSON, unknown type) raised inside
+    python-socketio and engine.io logged it with a traceback; it is refused with a warning."""
+    decode_and_dispatch = sio._handle_eio_message
+
+    async def handle_eio_message(eio_sid: Text, data: Any) -> Any:
+        try:
+            return await decode_and_dispatch(eio_sid, data)
+        except ValueError:
+            logger.warning("socketio: message refused: not a valid socket.io packet")
+            return None
+
+    sio.eio.on("message", handle_eio_message)
 
 
 def origin_allowed(origin: Optional[Text], allowed: Text) -> bool:
