@@ -303,7 +303,12 @@ class Widget:
 
     async def open(self) -> "Widget":
         confirmed = asyncio.Event()
-        self.client.on("session_confirm", lambda _: confirmed.set())
+
+        def on_confirm(session_id: str) -> None:  # the server issues the session id
+            self.session_id = session_id
+            confirmed.set()
+
+        self.client.on("session_confirm", on_confirm)
         await self.client.connect(self.base, transports=["websocket"], socketio_path="socket.io")
         await self.client.emit("session_request", {"session_id": self.session_id})
         await asyncio.wait_for(confirmed.wait(), 60)
