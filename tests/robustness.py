@@ -63,7 +63,7 @@ def first_sentence(name: str) -> str:
 EMERGENCY = first_sentence("utter_emergency")
 UNAVAILABLE = first_sentence("utter_assessment_unavailable")
 TOO_LONG = first_sentence("utter_message_too_long")
-GREETING_OFFER = "Would you like to start the home-care check?"
+GREETING_OFFER = response("utter_greet").split(". ")[-1]  # "Would you like to start the check?"
 # Answers that lead to "home care possible": conditions yes, exclusions no.
 HOME_CARE_ANSWERS = {slot: s.YES if slot in s.CONDITIONS else s.NO for slot in s.FORM_SLOTS}
 
