@@ -20,3 +20,10 @@ sms-settings: # fail before training when a required SMS setting is missing
 
 test-sms: train ## only the SMS tests: rules, store, channel settings, and end to end with a fake Twilio
 	DVT_MODEL=$(MODEL) $(BIN)/pytest -q tests/test_sms_text.py tests/test_sms_store.py tests/test_sms_channel.py tests/test_e2e_sms.py
+
+# Issue 13: SMS conversations are keyed by a keyed hash of the number (SMS_ID_KEY, or a key
+# kept in SMS_DB), no longer by the number. Once, after upgrading, with the servers stopped:
+.PHONY: migrate-sms-ids
+migrate-sms-ids: export SMS_DB ?= $(dir $(TRACKER_DB))sms.db
+migrate-sms-ids: venv ## move SMS conversations stored under phone numbers to their keyed ids (MIGRATE_ARGS=--dry-run)
+	$(BIN)/python scripts/migrate_sms_ids.py $(MIGRATE_ARGS)
