@@ -60,12 +60,20 @@ QUESTION_REPLIES = {
 # Intents that are questions however they are worded; the others must also be worded as one,
 # so that an answer the model reads as a topic ("I'm on Eliquis") is still read as an answer.
 ALWAYS_QUESTIONS = {"ask_question", "bot_challenge"}
-# The message is worded as a question (a question mark, or a question word).
+# The message is worded as a question: a question mark, a question word, or a question's
+# opening ("r stockings needed", "do u take blue cross").
 ASKS = re.compile(
-    r"\?|\b(can|could|should|shall|may|must|what|whats|wat|why|how|when|where|who|which|is it|is that|"
-    r"are they|do i|does|will|would|wondering|want to know)\b",
+    r"\?"
+    r"|^\W*(is|are|r|am|do|does|did|any|may|must|shd|cn|can|could|should|will|would|what|whats|wat|why|how|"
+    r"when|wen|where|who|which)\b"
+    r"|\b(can|could|should|will|would|do|does|is|are)\s+(i|u|you|we|my|it|they|the|a|an|this|that|there|he|she)\b"
+    r"|\b(what|whats|wat|why|how|when|where|which)\b"
+    r"|\b(wondering|want to know|like to know|tell me|explain)\b",
     re.I,
 )
+# Intents a question may get when the model cannot place it: referred, never the fallback.
+UNPLACED = {"inform", "nlu_fallback"}
+UTTER_REFER = "utter_refer_to_doctor"
 # A message that opens with a direct answer to the question asked: only then does a question
 # also answer it ("No. What is a DVT anyway?").
 DIRECT_ANSWER = re.compile(
@@ -116,7 +124,7 @@ class AssessmentFormPolicy(DeterministicPolicy):
         state = tracker.get_slot(s.READ_BACK)
         slot_values = {slot: tracker.get_slot(slot) for slot in s.FORM_SLOTS}
         if last_action != ACTION_LISTEN_NAME or not tracker.latest_message:
-            if in_form and (form_turn.is_reply(last_action, intent) or last_action == question_reply(intent)):
+            if in_form and (form_turn.is_reply(last_action, intent) or last_action in (question_reply(intent), UTTER_REFER)):
                 # The reply to a non-answer was said: the form asks its next question.
                 return self._predict(s.ASSESSMENT_FORM, domain)
             if in_form:
@@ -147,6 +155,9 @@ class AssessmentFormPolicy(DeterministicPolicy):
             response = form_turn.after_outcome(tracker.latest_message.text or "", intent)
             if response:
                 return self._predict(response, domain)
+        if intent in UNPLACED and asks(tracker.latest_message.text or ""):
+            # A question the model cannot place: the referral, never the fallback.
+            return self._predict(UTTER_REFER, domain)
         return self._abstain(domain)
 
     def _read_correction(
@@ -208,14 +219,15 @@ class AssessmentFormPolicy(DeterministicPolicy):
         requested = tracker.get_slot(s.REQUESTED_SLOT)
         text = tracker.latest_message.text or ""
         reply = question_reply(intent)
-        if reply and requested and (intent in ALWAYS_QUESTIONS or asks(text)):
-            # A question: answered, then the same question of the check again. Its background
-            # answers nothing, unless it opens with a direct answer to the question asked.
-            found = answers.interpret(text, requested) if DIRECT_ANSWER.search(text) else {}
-            events: List[Event] = [SlotSet(requested, found[requested])] if requested in found else []
-            if requested not in found:
-                events.append(SlotSet(s.REQUESTED_SLOT, None))
-            return self._predict(reply, domain, events)
+        if requested and (reply or (intent in UNPLACED and asks(text))):
+            # A question: answered (or referred), then the same question of the check again.
+            # Its background answers nothing; it answers the question asked only when it opens
+            # with a direct answer, or when it is no question at all but reads as an answer.
+            # A message the model could not place is a question only when it answers nothing.
+            found = answers.interpret(text, requested)
+            worded_as_question = bool(reply) and (intent in ALWAYS_QUESTIONS or asks(text))
+            if requested not in found or (worded_as_question and not DIRECT_ANSWER.search(text)):
+                return self._predict(reply or UTTER_REFER, domain, [SlotSet(s.REQUESTED_SLOT, None)])
         turn = form_turn.read(text, intent, requested)
         events = [SlotSet(slot, value) for slot, value in turn.answers.items()]
         if turn.reply is None:
