@@ -329,6 +329,18 @@ class AnswerReader:
             return s.UNSURE, True  # "not that I haven't": no clear no
         return value, False
 
+    def says_yes(self, text: str) -> bool:
+        """Whether the reply answers with a plain yes ("yes", "yeah I do", "sure"), not only by
+        naming things ("the swelling is the same"); a later self-correction undoes it."""
+        if not text or not text.strip():
+            return False
+        parsed = self.parse(text)
+        for c_start, c_end in parsed.clauses:
+            answer = self._clause_answer(parsed, c_start, c_end)
+            if answer == (s.YES, False) and not any(c > c_start for c in parsed.corrections):
+                return True
+        return False
+
     def read(self, text: str, requested: Optional[str] = None) -> dict[str, str]:
         if not text or not text.strip():
             return {}
@@ -452,3 +464,8 @@ def get_reader(topics_path: Path = DEFAULT_TOPICS) -> AnswerReader:
 def interpret(text: str, requested_slot: Optional[str] = None) -> dict[str, str]:
     """Every slot the message answers, with its value (yes / no / unsure)."""
     return get_reader().read(text, requested_slot)
+
+
+def says_yes(text: str) -> bool:
+    """Whether the reply answers with a plain yes, not only by naming things."""
+    return get_reader().says_yes(text)

@@ -5,7 +5,16 @@ signs listed in `data/red_flags.yml` (lay phrasing, spelling variants, typos). E
 mention is then classified by ConText-style rules with small scopes: `current` (the
 person has it now), `negated` ("no chest pain"), or `context` (someone else,
 hypothetical, in the past). The rules favour sensitivity: a mention is current unless a
-cue says otherwise, and time words such as "until", "now" and "again" make it current.
+cue says otherwise, and time words such as "until", "now", "again" and "yesterday" make it
+current. "New" means recent, not only now: a sign that has passed ("it went away") is current
+with a recent time word, context with a long-ago one, and otherwise `suspected`.
+
+Two tiers. The signs are precise patterns: a current one gets the emergency instruction at
+once. The suspicion tier is built for recall: when the signs find nothing current, any
+mention of a body system or event an emergency can show up in (chest, breath, heartbeat,
+blood in a cough, fainting, a leg swelling that changes, bleeding) is `suspected`, unless it
+is denied, about someone else or a general question, and the assistant asks the confirming
+question. Spanish signs are in the same lexicon; accents are removed before matching.
 Context cues (someone else, hypothetical, past) reach over "and" unless a new subject
 follows it, and yield to the person speaking of themself ("my husband says I'm short of
 breath") or asking about their own symptom ("why is my heart racing?").
@@ -24,25 +33,31 @@ from spacy.matcher import Matcher
 from spacy.tokens import Doc
 
 from dvt_triage import context
+from dvt_triage.language import strip_accents
 
 DEFAULT_LEXICON = Path(__file__).parent / "data" / "red_flags.yml"
 
 CURRENT = "current"
+SUSPECTED = "suspected"
 NEGATED = "negated"
 CONTEXT = "context"
 NONE = "none"
+# The most urgent status of a message's findings wins.
+URGENCY = (CURRENT, SUSPECTED, CONTEXT, NEGATED)
 
 # Context kinds, reported with a `context` finding.
 OTHER_PERSON = "other_person"
 HYPOTHETICAL = "hypothetical"
 HISTORICAL = "historical"
 CONDITION = "condition"
+PASSED = "passed"  # said to be over, with no time word: was it in the last few days?
 
 SENTENCE_ENDS = {".", "!", "?", ";", "\n"}
 # A sign used as a heading, answered after it: "chest pain: none", "breathlessness - no",
 # "chest pain? no".
 HEADING_MARKS = {":", "-", "?"}
 NOT_SIGN_PREFIX = "not_sign:"
+NOT_SUSPECT = "not_suspicion"
 QUESTION_STARTS = {
     "is",
     "are",
@@ -83,8 +98,32 @@ class RedFlagResult:
         return self.status == CURRENT
 
     @property
+    def needs_confirming(self) -> bool:
+        """A mention that is not clearly the person's current sign, and not denied: ask."""
+        return self.status in (SUSPECTED, CONTEXT)
+
+    @property
     def signs(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(f.sign for f in self.findings if f.status == self.status))
+
+
+# A token spec that is a list of plain words ("(chest|chst)", "pains?", "-"): matched as a
+# set lookup, far cheaper for the Matcher than a regex. "?" after a letter makes it optional.
+PLAIN_WORD = re.compile(r"[a-z0-9'&/,-]+\??")
+
+
+def _plain_words(regex: str) -> Optional[list[str]]:
+    """The words a spec of plain alternatives matches, or None if it needs a regex."""
+    body = regex[1:-1] if regex.startswith("(") and regex.endswith(")") else regex
+    words: list[str] = []
+    for alternative in body.split("|"):
+        if not PLAIN_WORD.fullmatch(alternative) or alternative.count("?") > 1:
+            return None
+        if alternative.endswith("?"):
+            words += [alternative[:-2], alternative[:-1]]
+        else:
+            words.append(alternative)
+    return words
 
 
 def _token_pattern(spec: str, filler_stops: list[str]) -> dict:
@@ -92,7 +131,8 @@ def _token_pattern(spec: str, filler_stops: list[str]) -> dict:
         return {"IS_PUNCT": False, "IS_SPACE": False, "LOWER": {"NOT_IN": filler_stops}, "OP": "?"}
     optional = spec.endswith("?") and not spec.endswith("\\?")
     regex = spec[:-1] if optional else spec
-    token = {"LOWER": {"REGEX": f"^(?:{regex})$"}}
+    words = _plain_words(regex)
+    token = {"LOWER": {"IN": words}} if words else {"LOWER": {"REGEX": f"^(?:{regex})$"}}
     if optional:
         token["OP"] = "?"
     return token
@@ -102,6 +142,25 @@ def _phrase_regex(phrases: Iterable[str]) -> re.Pattern[str]:
     alternatives = sorted((re.escape(str(p)) for p in phrases), key=len, reverse=True)
     # a phrase may carry a possessive: "my daughter's heart"
     return re.compile(r"(?<![\w'])(?:" + "|".join(alternatives) + r")(?!\w)(?!'(?!s\b))")
+
+
+# Per sign, its rules: (the first word, the other words), each a regex that finds one
+# space-delimited word in " word word word ".
+WordRules = dict[str, list[tuple[re.Pattern[str], list[re.Pattern[str]]]]]
+# A word just after one of these does not count towards a rule of words ("not worse").
+WORD_NEGATORS = {"not", "no", "never", "nothing", "without", "sin", "nunca"}
+
+
+def _word_rules(section: Optional[dict]) -> WordRules:
+    """Rules of words that must occur together in a sentence: each word a regex on one token."""
+
+    def word(pattern: str) -> re.Pattern[str]:
+        return re.compile(f" (?:{pattern})(?= )")
+
+    return {
+        sign: [(word(first), [word(w) for w in others]) for first, *others in rules]
+        for sign, rules in (section or {}).items()
+    }
 
 
 class RedFlagDetector:
@@ -119,10 +178,15 @@ class RedFlagDetector:
         for sign, patterns in (lexicon.get("not_signs") or {}).items():
             rules = [[_token_pattern(str(t), stops) for t in p] for p in patterns]
             self.matcher.add(NOT_SIGN_PREFIX + sign, rules)
+        for number, pattern in enumerate(lexicon.get(NOT_SUSPECT) or []):
+            self.matcher.add(f"{NOT_SUSPECT}{number}", [[_token_pattern(str(t), stops) for t in pattern]])
+        self.together = _word_rules(lexicon.get("signs_together"))
+        self.suspicion = _word_rules(lexicon.get("suspicion"))
         self.context_only = set(lexicon.get("context_only_signs", []))
         ctx = lexicon["context"]
         self.negation_before = _phrase_regex(ctx["negation_before"])
         self.negation_after = _phrase_regex(ctx["negation_after"])
+        self.passed = _phrase_regex(ctx["passed"])
         self.negation_inside = _phrase_regex(ctx["negation_inside"])
         self.negation_scope = int(ctx["negation_scope"])
         self.answer_denials = {str(w) for w in ctx["answer_denials"]}
@@ -139,12 +203,13 @@ class RedFlagDetector:
         self.own_question = _phrase_regex(ctx["own_question"])
         self.historical = _phrase_regex(ctx["historical"])
         self.long_standing = _phrase_regex(ctx["long_standing"])
+        self.now_statement = _phrase_regex(ctx["now_statement"])
         self.current = _phrase_regex(ctx["current"])
         self.current_negators = {str(w) for w in ctx["current_negators"]}
 
     def normalise(self, text: str) -> str:
         """Lower-case and rewrite run-together words, contractions and shorthand."""
-        text = text.replace("\u2019", "'").replace("\u2018", "'").lower()
+        text = strip_accents(text.replace("\u2019", "'").replace("\u2018", "'").lower())
         for pattern, replacement in self._normalise:
             text = pattern.sub(replacement, text)
         return text
@@ -163,10 +228,13 @@ class RedFlagDetector:
     def _classify(self, doc: Doc) -> RedFlagResult:
         spans = []
         not_signs = []
+        not_suspect = []
         for match_id, start, end in self.matcher(doc):
             sign = self.nlp.vocab.strings[match_id]
             if sign.startswith(NOT_SIGN_PREFIX):
                 not_signs.append((start, end, sign[len(NOT_SIGN_PREFIX) :]))
+            elif sign.startswith(NOT_SUSPECT):
+                not_suspect.append((start, end))
             else:
                 spans.append((start, end, sign))
         # "out of breath mints", "a faint bruise": the words are there, the sign is not
@@ -175,9 +243,12 @@ class RedFlagDetector:
             for start, end, sign in spans
             if not any(s == sign and start < n_end and n_start < end for n_start, n_end, s in not_signs)
         ]
+        # what is not a sign is not a suspicion either
+        not_suspect += [(start, end) for start, end, _ in not_signs]
         # keep the longest match for overlapping mentions of one sign
         spans.sort(key=lambda m: (m[0], -(m[1] - m[0])))
         findings: list[Finding] = []
+        covered: set[int] = set()
         covered_until = -1
         previous_end = -1
         for start, end, sign in spans:
@@ -197,12 +268,86 @@ class RedFlagDetector:
                 status = NEGATED
             previous_end = end
             findings.append(Finding(sign, doc[start:end].text, status, kind))
+            covered.update(range(start, end))
+        not_words = set().union(*(range(start, end) for start, end in not_suspect))
+        excluded = covered | not_words
+        for sign, index in self._words_together(doc, self.together, excluded):
+            status, kind = self._context(doc, index, index + 1, sign)
+            if status == NEGATED and not self._clearly_denied(doc, index):
+                status = SUSPECTED  # "my jeans won't go over my calf, it's so much bigger"
+            findings.append(Finding(sign, doc[index].text, status, kind))
+            excluded.add(index)
+        if not any(f.status == CURRENT for f in findings):
+            findings += self._suspicions(doc, excluded)
         if not findings:
             return RedFlagResult(NONE)
-        for status in (CURRENT, CONTEXT, NEGATED):
+        for status in URGENCY:
             if any(f.status == status for f in findings):
                 return RedFlagResult(status, tuple(findings))
         return RedFlagResult(NONE)  # pragma: no cover - every finding has a status
+
+    @staticmethod
+    def _sentences(doc: Doc) -> list[tuple[int, int]]:
+        sentences = []
+        start = 0
+        for i, token in enumerate(doc):
+            if token.lower_ in SENTENCE_ENDS:
+                sentences.append((start, i))
+                start = i + 1
+        sentences.append((start, len(doc)))
+        return sentences
+
+    def _words_together(self, doc: Doc, rules: WordRules, excluded: set[int]) -> list[tuple[str, int]]:
+        """(sign, index of its first word) for each sign with a rule whose words all occur in
+        one sentence, none right after a negator nor already used; at most one per sign."""
+        sentences = []
+        for s_start, s_end in self._sentences(doc):
+            kept = [i for i in range(s_start, s_end) if i not in excluded and not self._word_negated(doc, i)]
+            if kept:
+                sentences.append((kept, " " + " ".join(doc[i].lower_ for i in kept) + " "))
+        found = []
+        for sign, sign_rules in rules.items():
+            hit = None
+            for first, others in sign_rules:
+                for kept, words in sentences:
+                    if first.search(words) and all(o.search(words) for o in others):
+                        hit = next(i for i in kept if first.search(f" {doc[i].lower_} "))
+                        break
+                if hit is not None:
+                    found.append((sign, hit))
+                    break
+        return found
+
+    @staticmethod
+    def _word_negated(doc: Doc, index: int) -> bool:
+        """A negator up to three words before, in the same clause ("not worse", "no black or
+        blood")."""
+        for i in range(index - 1, max(-1, index - 4), -1):
+            if doc[i].is_punct:
+                return False
+            if doc[i].lower_ in WORD_NEGATORS:
+                return True
+        return False
+
+    def _clearly_denied(self, doc: Doc, index: int) -> bool:
+        """For the suspicion tier, recall first: a denial counts when it follows the word
+        ("breathing is fine") or is close before it ("no chest pain", "not having any chest
+        pain"), not five words back ("my jeans won't go over my calf")."""
+        near_before = doc[max(0, index - self.negation_scope) : index].text
+        cues = list(self.negation_before.finditer(near_before))
+        # a negation of several words is unambiguous: "nothing wrong with my breathing"
+        return self._word_negated(doc, index) or not cues or any(" " in c.group(0) for c in cues)
+
+    def _suspicions(self, doc: Doc, excluded: set[int]) -> list[Finding]:
+        """The suspicion tier: body systems and events an emergency can show up in, unless
+        denied, about someone else, or a general question."""
+        found = []
+        for sign, index in self._words_together(doc, self.suspicion, excluded):
+            status, kind = self._context(doc, index, index + 1, sign)
+            if kind in (OTHER_PERSON, HYPOTHETICAL) or (status == NEGATED and self._clearly_denied(doc, index)):
+                continue
+            found.append(Finding(sign, doc[index].text, SUSPECTED, kind))
+        return found
 
     def _bounds(self, doc: Doc, start: int, end: int, stops: set[str]) -> tuple[int, int]:
         left = start
@@ -244,6 +389,15 @@ class RedFlagDetector:
                 return True
         return False
 
+    def _historical(self, doc: Doc, s_left: int, start: int, s_right: int) -> bool:
+        """A past or long-standing cue in the sentence, unless the person starts a statement
+        about now between it and the mention ("I had a PE years ago and I'm short of breath")."""
+        if self.historical.search(doc[start:s_right].text) or self.long_standing.search(doc[s_left:s_right].text):
+            return True
+        before = doc[s_left:start].text
+        cues = list(self.historical.finditer(before))
+        return bool(cues) and not self.now_statement.search(before[cues[-1].end() :])
+
     def _has_current_cue(self, text: str) -> bool:
         for match in self.current.finditer(text):
             preceding = text[: match.start()].split()
@@ -282,9 +436,8 @@ class RedFlagDetector:
     def _context(self, doc: Doc, start: int, end: int, sign: str) -> tuple[str, Optional[str]]:
         s_left, s_right = self._bounds(doc, start, end, SENTENCE_ENDS)
         c_left, c_right = self._bounds(doc, start, end, SENTENCE_ENDS | self.terminators)
-        w_left, w_right = self._context_bounds(doc, start, end)
+        w_left, _ = self._context_bounds(doc, start, end)
         before = doc[w_left:start].text
-        after = doc[end:w_right].text
         sentence = doc[s_left:s_right].text
         clause_first = doc[c_left].lower_
         sentence_first = doc[s_left].lower_
@@ -304,16 +457,22 @@ class RedFlagDetector:
         returned = self._returned(doc, start, end, s_right)
         if self._negated(doc, start, end, c_left, c_right):
             return (CURRENT, None) if returned else (NEGATED, None)
+        rest_of_sentence = doc[end:s_right].text
         if sign in self.context_only:
-            return (CURRENT, None) if returned else (CONTEXT, CONDITION)
-        if self._is_other_person(before, doc[end:s_right].text):
+            # A long-standing condition is current only if the person says it is worse
+            # ("my asthma is not getting better"), not because a later clause says "today".
+            flared = self.returned.search(doc[start:s_right].text)
+            return (CURRENT, None) if flared else (CONTEXT, CONDITION)
+        if self._is_other_person(before, rest_of_sentence):
             return CONTEXT, OTHER_PERSON
-        historical = (
-            self.historical.search(before)
-            or self.historical.search(after)
-            or self.long_standing.search(doc[end:s_right].text)
-        )
-        if historical and not self._has_current_cue(sentence):
+        historical = self._historical(doc, s_left, start, s_right)
+        recent = self._has_current_cue(sentence)
+        if self.passed.search(rest_of_sentence) and not returned:
+            # "New" means recent: a sign that has passed counts if it was in the last few days.
+            if recent:
+                return CURRENT, None
+            return (CONTEXT, HISTORICAL) if historical else (SUSPECTED, PASSED)
+        if historical and not recent:
             return CONTEXT, HISTORICAL
         return CURRENT, None
 

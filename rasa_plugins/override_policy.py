@@ -1,9 +1,12 @@
 """Dialogue policy that obeys the safety overrides deterministically, at any point.
 
 It outranks every other policy, including an active form's happy path, so that:
-- a current red flag (intent `emergency`), or "yes"/"not sure" to the emergency screen or
-  to "are you having chest pain or trouble breathing right now?", gives the emergency
-  instruction at once, ends any form and sets `triage_level` to `emergency`;
+- a current red flag (intent `emergency`), a "yes" to the emergency screen, or a "yes" or
+  "not sure" to the confirming question ("do you have it now, or did you have it in the last
+  few days?"), gives the emergency instruction at once, ends any form and sets
+  `triage_level` to `emergency`. Serious bleeding gets its own wording; a message in Spanish
+  gets the instruction in Spanish first, then in English;
+- "not sure" (or an answer with a hedge) to the emergency screen gets the confirming question;
 - after an emergency, every later message gets the instruction again first, until the
   person explicitly starts over;
 - a mention that is not clearly current (someone else's, hypothetical, past) is never
@@ -12,7 +15,9 @@ It outranks every other policy, including an active form's happy path, so that:
 - when the action server is down, slow or erroring, the patient is told to call the clinic
   instead of getting silence, and the check goes on once it is back;
 - a message too long to read (`MessageGuard`) gets "please send a shorter message", and the
-  question is asked again; an emergency sign in it still gets the emergency instruction.
+  question is asked again; an emergency sign in it still gets the emergency instruction;
+- a message in Spanish that is no emergency gets a short Spanish reply (the assistant works
+  in English; the signs that mean 911; the clinic's number), and the question is asked again.
 It needs neither the action server nor any ML confidence.
 """
 
@@ -24,16 +29,23 @@ from rasa.core.policies.policy import PolicyPrediction
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, ActiveLoop, Event, Restarted, SlotSet
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, Event, Restarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from dvt_triage import answers, read_back
+from dvt_triage import answers, language, read_back
 from dvt_triage import slots as s
 from rasa_plugins import action_server_timeout
 from rasa_plugins.deterministic_policy import DeterministicPolicy
 from rasa_plugins.message_guard import TOO_LONG_KEY
+from rasa_plugins.red_flag_classifier import LANGUAGE_KEY, RED_FLAG_KEY
 
 UTTER_EMERGENCY = "utter_emergency"
+UTTER_EMERGENCY_BLEEDING = "utter_emergency_bleeding"
+UTTER_EMERGENCY_ES = "utter_emergency_es"
+UTTER_SPANISH_ONLY = "utter_spanish_only"
+# The sign class with its own emergency wording (dvt_triage/data/red_flags.yml).
+SERIOUS_BLEEDING = "serious_bleeding"
+ENGLISH_EMERGENCIES = (UTTER_EMERGENCY, UTTER_EMERGENCY_BLEEDING)
 UTTER_ASK_RED_FLAG_NOW = "utter_ask_red_flag_now"
 UTTER_RED_FLAG_CLEARED = "utter_red_flag_cleared"
 UTTER_STOPPED = "utter_stopped"
@@ -49,7 +61,7 @@ CUSTOM_ACTIONS = {s.ACTION_ASSESS_HOME_CARE}
 ASKED = "asked"
 
 # Actions after which the only sensible next step is to listen.
-LISTEN_AFTER = {UTTER_EMERGENCY, UTTER_ASK_RED_FLAG_NOW, UTTER_STOPPED, UTTER_GREET, UTTER_UNAVAILABLE}
+LISTEN_AFTER = {*ENGLISH_EMERGENCIES, UTTER_ASK_RED_FLAG_NOW, UTTER_STOPPED, UTTER_GREET, UTTER_UNAVAILABLE}
 
 
 @DefaultV1Recipe.register(
@@ -81,7 +93,9 @@ class TriageOverridePolicy(DeterministicPolicy):
             return self._after_user_message(tracker, domain)
         if last_action in LISTEN_AFTER:
             return self._predict(ACTION_LISTEN_NAME, domain)
-        if last_action == UTTER_TOO_LONG:
+        if last_action == UTTER_EMERGENCY_ES:
+            return self._predict(self._english_emergency(tracker), domain)
+        if last_action in (UTTER_TOO_LONG, UTTER_SPANISH_ONLY):
             # Ask again whatever was asked before the message that could not be read.
             if tracker.get_slot(RED_FLAG_CHECK) == ASKED:
                 return self._predict(UTTER_ASK_RED_FLAG_NOW, domain)
@@ -98,24 +112,40 @@ class TriageOverridePolicy(DeterministicPolicy):
         if intent == s.INTENT_RESTART:
             # A fresh conversation: the Restarted event clears every slot and the form.
             return self._predict(UTTER_RESTART, domain, [Restarted()])
-        emergency = self._predict(UTTER_EMERGENCY, domain, self._end_assessment(tracker, s.EMERGENCY))
+        spanish = tracker.latest_message.parse_data.get(LANGUAGE_KEY) == language.SPANISH
+        first = UTTER_EMERGENCY_ES if spanish else self._english_emergency(tracker)
+        emergency = self._predict(first, domain, self._end_assessment(tracker, s.EMERGENCY))
         if intent == s.INTENT_EMERGENCY or tracker.get_slot(s.TRIAGE_LEVEL) == s.EMERGENCY:
             return emergency
         if tracker.latest_message.parse_data.get(TOO_LONG_KEY):
             return self._predict(UTTER_TOO_LONG, domain, self._forget_current_answer(tracker))
+        confirming = [SlotSet(RED_FLAG_CHECK, ASKED), *self._forget_current_answer(tracker)]
+        if spanish and intent != s.INTENT_STOP:
+            # Not an emergency the detector can see, and not English: a Spanish reply with the
+            # signs that mean 911, then the pending question again (a suspicion: the
+            # confirming question).
+            if intent == s.INTENT_RED_FLAG_CONTEXT:
+                return self._predict(UTTER_SPANISH_ONLY, domain, confirming)
+            return self._predict(UTTER_SPANISH_ONLY, domain, self._forget_current_answer(tracker))
         if tracker.get_slot(RED_FLAG_CHECK) == ASKED:
             if self._not_a_clear_no(text):
                 return emergency
             if self._reading(text) is None:
                 # Not understood ("what do you mean?"): never taken as a no; asked again.
                 return self._predict(UTTER_ASK_RED_FLAG_NOW, domain)
-            return self._predict(UTTER_RED_FLAG_CLEARED, domain, [SlotSet(RED_FLAG_CHECK, None)])
+            return self._predict(UTTER_RED_FLAG_CLEARED, domain, self._cleared(tracker))
         if intent == s.INTENT_RED_FLAG_CONTEXT:
-            events = [SlotSet(RED_FLAG_CHECK, ASKED), *self._forget_current_answer(tracker)]
-            return self._predict(UTTER_ASK_RED_FLAG_NOW, domain, events)
+            return self._predict(UTTER_ASK_RED_FLAG_NOW, domain, confirming)
         requested = tracker.get_slot(s.REQUESTED_SLOT) if tracker.active_loop_name else None
-        if requested == s.EMERGENCY_SCREEN and self._not_a_clear_no(text):
-            return emergency
+        if requested == s.EMERGENCY_SCREEN:
+            reading = self._reading(text)
+            if reading == s.YES and answers.says_yes(text):
+                return emergency
+            if reading in (s.YES, s.UNSURE):
+                # A hedge to the screen, or words that name a sign without saying yes ("the
+                # swelling is the same"): the confirming question, whose "not sure" is a yes.
+                # (A sign the detector reads as current has had the instruction already.)
+                return self._predict(UTTER_ASK_RED_FLAG_NOW, domain, confirming)
         if intent == s.INTENT_STOP:
             return self._predict(UTTER_STOPPED, domain, self._end_assessment(tracker, None, reset=True))
         return self._abstain(domain)
@@ -128,6 +158,30 @@ class TriageOverridePolicy(DeterministicPolicy):
         if read_back.pending(tracker.get_slot(s.READ_BACK)):
             return self._abstain(domain)
         return self._predict(ACTION_LISTEN_NAME, domain)
+
+    @staticmethod
+    def _english_emergency(tracker: DialogueStateTracker) -> str:
+        """The instruction for the signs that raised the alarm: those of the latest message
+        that names any, else the one already given in this conversation."""
+        for event in reversed(tracker.events):
+            if isinstance(event, ActionExecuted) and event.action_name in ENGLISH_EMERGENCIES:
+                return event.action_name
+            if isinstance(event, UserUttered):
+                signs = (event.parse_data.get(RED_FLAG_KEY) or {}).get("signs") or []
+                if signs:
+                    return UTTER_EMERGENCY_BLEEDING if set(signs) == {SERIOUS_BLEEDING} else UTTER_EMERGENCY
+            if isinstance(event, Restarted):
+                break
+        return UTTER_EMERGENCY
+
+    @staticmethod
+    def _cleared(tracker: DialogueStateTracker) -> List[Event]:
+        """A clear no to the confirming question, which asks what the emergency screen asks:
+        during the check, before the screen is answered, it answers the screen too."""
+        events: List[Event] = [SlotSet(RED_FLAG_CHECK, None)]
+        if tracker.active_loop_name and tracker.get_slot(s.EMERGENCY_SCREEN) is None:
+            events.append(SlotSet(s.EMERGENCY_SCREEN, s.NO))
+        return events
 
     @staticmethod
     def _custom_action_failed(tracker: DialogueStateTracker) -> bool:

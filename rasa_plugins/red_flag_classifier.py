@@ -2,7 +2,14 @@
 
 It runs after the intent classifier and overrides its intent when the red-flag detector
 (`dvt_triage.red_flags`) or a command ("stop", "start over") says so, so the emergency
-path never depends on intent-classification confidence.
+path never depends on intent-classification confidence:
+- a current sign: intent `emergency`;
+- a suspected sign, or a mention in context (someone else's, past, hypothetical): intent
+  `red_flag_context`, and the assistant asks the confirming question;
+- the ML classifier's own `emergency` prediction with nothing the detector can see is a
+  suspicion too, never silence; only a clear denial ("no chest pain") demotes it, and never
+  to a command such as `stop`.
+It also records the message's language (`dvt_triage.language`) for the override policy.
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from dvt_triage import red_flags
+from dvt_triage import language, red_flags
 from dvt_triage.slots import (
     INTENT_EMERGENCY,
     INTENT_RED_FLAG_CONTEXT,
@@ -29,6 +36,7 @@ from dvt_triage.slots import (
 )
 
 RED_FLAG_KEY = "red_flag"
+LANGUAGE_KEY = "language"
 
 COMMANDS = {
     INTENT_RESTART: re.compile(
@@ -43,6 +51,8 @@ COMMANDS = {
     ),
 }
 ALARM_INTENTS = {INTENT_EMERGENCY, INTENT_RED_FLAG_CONTEXT}
+# A demoted alarm never becomes a command: "stop" would end the check.
+NOT_A_DEMOTION = ALARM_INTENTS | set(COMMANDS)
 
 
 def _set_intent(message: Message, name: str) -> None:
@@ -53,7 +63,7 @@ def _set_intent(message: Message, name: str) -> None:
 
 def _demote(message: Message, replacement: str) -> None:
     """Replace an alarm intent from the ML classifier with the best non-alarm one."""
-    ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") not in ALARM_INTENTS]
+    ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") not in NOT_A_DEMOTION]
     best = ranking[0] if ranking else {"name": replacement, "confidence": 1.0}
     message.set(INTENT, dict(best), add_to_output=True)
     message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
@@ -103,14 +113,15 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
             {"status": result.status, "signs": list(result.signs)},
             add_to_output=True,
         )
-        if result.status == red_flags.CURRENT:
+        message.set(LANGUAGE_KEY, language.detect(text), add_to_output=True)
+        if result.is_emergency:
             _set_intent(message, INTENT_EMERGENCY)
             return
         for intent, pattern in COMMANDS.items():
             if pattern.match(text):
                 _set_intent(message, intent)
                 return
-        if result.status == red_flags.CONTEXT:
+        if result.needs_confirming:
             _set_intent(message, INTENT_RED_FLAG_CONTEXT)
             return
         predicted = (message.get(INTENT) or {}).get("name")

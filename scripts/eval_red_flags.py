@@ -1,14 +1,18 @@
-"""Red-flag evaluation: the labelled set through the trained model's NLU and dialogue.
+"""Red-flag evaluation: labelled messages through the trained model's NLU and dialogue, at
+four points of a conversation.
 
-For every case of tests/data/red_flag_cases.yml it checks, in-process with the trained
-model (no action server needed: the override must not depend on it):
-- NLU: a `current` case gets intent `emergency`; `negated`/`none` never do; a `context`
-  case gets `red_flag_context` (or `emergency`, which is also safe);
-- dialogue, at the start of a conversation and in the middle of the assessment (the form
-  asking `cancer`): the very first reply to a `current` case is the emergency instruction;
-  no `negated`/`none` case gets it; a `context` case gets either the "right now?" question
-  or the emergency instruction, never silence.
-Prints sensitivity, specificity and per-category results; exits 1 under the targets.
+Every case is sent, in-process with the trained model (no action server: the override must
+not depend on it), at four stages: a fresh conversation; the reply to the emergency screen;
+the reply to the first question of the check; the reply to a late question. For each stage it
+reports:
+- current signs: the emergency instruction at once; at once or after the confirming question
+  ("... now or in the last few days?"); silent misses (neither);
+- negatives: false alarms (the emergency instruction) and specificity;
+- mentions in context (someone else, the past, hypothetical): how many were sent to the
+  emergency instruction, and how many got the confirming question.
+Spanish and mixed messages are also reported on their own.
+Exits 1 on any silent miss, on less than 95% at once, or on specificity below 0.97, at any
+stage, on any set.
 """
 
 from __future__ import annotations
@@ -31,9 +35,20 @@ sys.path.insert(0, str(ROOT))
 
 from dvt_triage import slots as s  # noqa: E402
 
-CASES = ROOT / "tests" / "data" / "red_flag_cases.yml"
-SENSITIVITY_TARGET = 1.0
+DATA = ROOT / "tests" / "data"
+CASES = [DATA / "red_flag_cases.yml", DATA / "red_flag_holdout.yml", *sorted((DATA / "blind").glob("red_flags_*.yml"))]
+AT_ONCE_TARGET = 0.95
 SPECIFICITY_TARGET = 0.97
+UTTER_ASK_NOW = "utter_ask_red_flag_now"
+EMERGENCY_PREFIX = "utter_emergency"
+# Where a message is sent: (stage, the form's requested slot or None for a fresh chat).
+STAGES = (
+    ("fresh", None),
+    ("screen", s.EMERGENCY_SCREEN),
+    ("first", s.FORM_SLOTS[1]),
+    ("late", s.CANCER),
+)
+NEGATIVE_LABELS = {"negated", "none", "negative"}
 
 
 def quiet_logging() -> None:
@@ -46,11 +61,17 @@ def quiet_logging() -> None:
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
 
 
-def load_cases(path: Path = CASES) -> list[dict]:
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+def load_cases(paths: list[Path]) -> list[dict]:
+    cases = []
+    for path in paths:
+        for case in yaml.safe_load(path.read_text(encoding="utf-8")):
+            label = "negative" if case["label"] in NEGATIVE_LABELS else case["label"]
+            cases.append({**case, "label": label, "set": path.stem, "lang": case.get("lang", "en")})
+    return cases
 
 
-async def first_reply(agent, sender: str, text: str, setup_events: list) -> str:
+async def replies(agent, sender: str, text: str, setup_events: list) -> list[str]:
+    """The texts of every bot message sent in reply to `text`."""
     from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
     if setup_events:
@@ -59,7 +80,12 @@ async def first_reply(agent, sender: str, text: str, setup_events: list) -> str:
         await agent.tracker_store.save(tracker)
     out = CollectingOutputChannel()
     await agent.handle_message(UserMessage(text, out, sender))
-    return out.messages[0].get("text", "") if out.messages else ""
+    return [m.get("text", "") for m in out.messages]
+
+
+async def first_reply(agent, sender: str, text: str, setup_events: list) -> str:
+    texts = await replies(agent, sender, text, setup_events)
+    return texts[0] if texts else ""
 
 
 def form_asking(slot: str, question: str) -> list:
@@ -83,100 +109,125 @@ def form_asking(slot: str, question: str) -> list:
     return events
 
 
-def mid_assessment_events() -> list:
-    """A conversation in the middle of the form: every answer up to `cancer` given."""
-    return form_asking(s.CANCER, "Do you have cancer, or are you being treated for cancer?")
+def outcome(texts: list[str], emergency_texts: set[str], ask_text: str) -> str:
+    """What the patient saw: the emergency instruction, the confirming question, or neither."""
+    if any(t in emergency_texts for t in texts):
+        return "emergency"
+    if ask_text in texts:
+        return "asked"
+    return "other"
 
 
-async def evaluate(model: Path, cases: list[dict]) -> dict:
+async def evaluate(model: Path, cases: list[dict]) -> list[dict]:
     from rasa.core.agent import load_agent
 
     agent = await load_agent(model_path=str(model))
-    emergency_text = agent.domain.responses["utter_emergency"][0]["text"]
-    ask_now_text = agent.domain.responses["utter_ask_red_flag_now"][0]["text"]
+    responses = agent.domain.responses
+    emergency_texts = {
+        variant["text"]
+        for name, variants in responses.items()
+        if name.startswith(EMERGENCY_PREFIX)
+        for variant in variants
+        if not variant.get("channel")
+    }
+    ask_text = responses[UTTER_ASK_NOW][0]["text"]
+    setups = {
+        stage: form_asking(slot, responses[f"utter_ask_{slot}"][0]["text"]) if slot else []
+        for stage, slot in STAGES
+    }
     results = []
     for i, case in enumerate(cases):
-        parsed = await agent.parse_message(case["text"])
-        intent = parsed["intent"]["name"]
-        start = await first_reply(agent, f"eval-start-{i}", case["text"], [])
-        middle = await first_reply(agent, f"eval-mid-{i}", case["text"], mid_assessment_events())
-        results.append({**case, "intent": intent, "start": start, "middle": middle})
+        seen = {}
+        for stage, _ in STAGES:
+            if stage in case.get("skip_stages", []):
+                continue  # the file says why (e.g. a plain "yes" to the safety question)
+            texts = await replies(agent, f"eval-{stage}-{i}", case["text"], setups[stage])
+            seen[stage] = {"outcome": outcome(texts, emergency_texts, ask_text), "reply": texts[0] if texts else ""}
+        results.append({**case, "stages": seen})
+    return results
 
-    def ok(r: dict) -> dict:
-        label = r["label"]
-        is_emergency = {k: r[k] == emergency_text for k in ("start", "middle")}
-        if label == "current":
-            return {"nlu": r["intent"] == s.INTENT_EMERGENCY, **is_emergency}
-        if label == "context":
-            safe = {k: r[k] in (emergency_text, ask_now_text) for k in ("start", "middle")}
-            return {"nlu": r["intent"] in (s.INTENT_RED_FLAG_CONTEXT, s.INTENT_EMERGENCY), **safe}
-        return {"nlu": r["intent"] != s.INTENT_EMERGENCY, **{k: not v for k, v in is_emergency.items()}}
 
-    for r in results:
-        r["ok"] = ok(r)
-    return {"results": results}
+def summarise(rs: list[dict], stage: str) -> dict:
+    by = defaultdict(list)
+    for r in rs:
+        if stage in r["stages"]:
+            by[r["label"]].append(r["stages"][stage]["outcome"])
+    cur, neg, ctx = by["current"], by["negative"], by["context"]
+
+    def share(xs: list, *wanted: str) -> float:
+        return sum(x in wanted for x in xs) / len(xs) if xs else 1.0
+
+    return {
+        "current": len(cur),
+        "at_once": share(cur, "emergency"),
+        "at_once_or_asked": share(cur, "emergency", "asked"),
+        "silent": sum(x == "other" for x in cur),
+        "negative": len(neg),
+        "false_alarms": sum(x == "emergency" for x in neg),
+        "specificity": 1 - share(neg, "emergency") if neg else 1.0,
+        "context": len(ctx),
+        "context_emergency": sum(x == "emergency" for x in ctx),
+        "context_asked": sum(x == "asked" for x in ctx),
+    }
+
+
+def table(title: str, rs: list[dict]) -> list[str]:
+    lines = [
+        f"### {title}",
+        "",
+        "| stage | current | at once | at once or asked | silent | negatives | false alarms | specificity | context | context to emergency | context asked |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for stage, _ in STAGES:
+        m = summarise(rs, stage)
+        lines.append(
+            f"| {stage} | {m['current']} | {m['at_once']:.1%} | {m['at_once_or_asked']:.1%} | {m['silent']} "
+            f"| {m['negative']} | {m['false_alarms']} | {m['specificity']:.3f} "
+            f"| {m['context']} | {m['context_emergency']} | {m['context_asked']} |"
+        )
+    return lines + [""]
 
 
 def report(results: list[dict]) -> tuple[str, bool]:
-    lines = []
-    by_label: dict[str, list] = defaultdict(list)
-    for r in results:
-        by_label[{"negated": "negative", "none": "negative"}.get(r["label"], r["label"])].append(r)
-
-    def rate(rs: list, stage: str) -> float:
-        return sum(r["ok"][stage] for r in rs) / len(rs) if rs else 1.0
-
+    lines = [f"# Red-flag evaluation: {len(results)} cases x {len(STAGES)} stages", ""]
     passed = True
-    lines.append(f"Red-flag evaluation: {len(results)} cases")
-    lines.append("| set | cases | NLU | reply at start | reply mid-assessment |")
-    lines.append("| --- | ---: | ---: | ---: | ---: |")
-    names = {
-        "current": "positive (sensitivity)",
-        "negative": "negative (specificity)",
-        "context": "context (safe policy)",
-    }
-    for label in ("current", "negative", "context"):
-        rs = by_label.get(label, [])
-        rates = [rate(rs, st) for st in ("nlu", "start", "middle")]
-        lines.append(f"| {names[label]} | {len(rs)} | " + " | ".join(f"{x:.1%}" for x in rates) + " |")
-        target = {"current": SENSITIVITY_TARGET, "negative": SPECIFICITY_TARGET, "context": 1.0}[label]
-        passed &= all(x >= target for x in rates)
-    lines.append("")
-    lines.append("| category | cases | all stages right |")
-    lines.append("| --- | ---: | ---: |")
-    by_cat: dict[str, list] = defaultdict(list)
+    by_set = defaultdict(list)
     for r in results:
-        by_cat[r["category"]].append(r)
-    for cat in sorted(by_cat):
-        rs = by_cat[cat]
-        good = sum(all(r["ok"].values()) for r in rs)
-        lines.append(f"| {cat} | {len(rs)} | {good}/{len(rs)} |")
-    misses = [r for r in results if not all(r["ok"].values())]
-    if misses:
-        lines.append("")
-        lines.append("Wrong:")
-        for r in misses:
-            bad = [k for k, v in r["ok"].items() if not v]
-            lines.append(
-                f"- [{r['label']}/{r['category']}] {r['text']!r}: intent={r['intent']} wrong at {bad}"
-            )
-    lines.append("")
-    lines.append(
-        f"Targets: sensitivity {SENSITIVITY_TARGET:.0%}, specificity >= {SPECIFICITY_TARGET:.0%}, "
-        f"every context case safe: {'PASS' if passed else 'FAIL'}"
-    )
+        by_set[r["set"]].append(r)
+    for name, rs in by_set.items():
+        lines += table(name, rs)
+        for stage, _ in STAGES:
+            m = summarise(rs, stage)
+            passed &= m["silent"] == 0 and m["at_once"] >= AT_ONCE_TARGET and m["specificity"] >= SPECIFICITY_TARGET
+    spanish = [r for r in results if r["lang"] in ("es", "mixed")]
+    if spanish:
+        lines += table("Spanish and mixed Spanish-English (all sets)", spanish)
+    lines += ["### Misses", ""]
+    for r in results:
+        bad = []
+        for stage in r["stages"]:
+            got = r["stages"][stage]["outcome"]
+            if (r["label"] == "current" and got != "emergency") or (r["label"] != "current" and got == "emergency"):
+                bad.append(f"{stage}={got}")
+        if bad:
+            lines.append(f"- [{r['set']}/{r['label']}/{r.get('sign') or r.get('category')}] {r['text']!r}: {', '.join(bad)}")
+    lines += [
+        "",
+        f"Targets at every stage of every set: no silent miss, at once >= {AT_ONCE_TARGET:.0%}, "
+        f"specificity >= {SPECIFICITY_TARGET}: {'PASS' if passed else 'FAIL'}",
+    ]
     return "\n".join(lines), passed
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", required=True, type=Path)
-    parser.add_argument("--cases", default=CASES, type=Path)
+    parser.add_argument("--cases", nargs="+", default=CASES, type=Path)
     parser.add_argument("--out", type=Path, help="also write the report (markdown) here")
     args = parser.parse_args()
     quiet_logging()
-    data = asyncio.run(evaluate(args.model, load_cases(args.cases)))
-    text, passed = report(data["results"])
+    results = asyncio.run(evaluate(args.model, load_cases(args.cases)))
+    text, passed = report(results)
     print(text)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)

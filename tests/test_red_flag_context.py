@@ -19,6 +19,7 @@ from dvt_triage.red_flags import (
     NEGATED,
     NONE,
     OTHER_PERSON,
+    SUSPECTED,
     get_detector,
 )
 
@@ -213,8 +214,8 @@ def test_a_question_about_ones_own_sign_is_current(detector, text):
         "I had chest pain two years ago, nothing since",
         "I passed out after my operation in 2020",
         "Back when I had my first clot I couldn't breathe",
-        "I was short of breath last week but I'm fine now",
         "my breathlessness was from my PE in 2018, it's gone now",
+        "hace muchos años me desmayé cuando me sacaron sangre, pero nada desde entonces",
     ],
 )
 def test_a_past_sign_without_a_current_cue_is_context(detector, text):
@@ -317,3 +318,26 @@ def test_typos_and_sms_spellings_are_found(detector, text, sign):
 )
 def test_phrases_that_only_look_like_a_sign_are_not_one(detector, text, expected):
     assert status(detector, text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I was short of breath last week but I'm fine now",
+        "coughed up blood on Tuesday, fine since",
+        "the chest pain went away an hour ago",
+        "passed out last night, ok now",
+        "a couple of days ago my spit came up pink after coughing, nothing since",
+        "el domingo me faltó el aire, ya estoy mejor",
+    ],
+)
+def test_a_new_sign_in_the_last_few_days_is_current_even_if_it_has_passed(detector, text):
+    """The article: "any NEW chest pain, shortness of breath, or sudden leg swelling requires
+    immediate emergency care". New means recent, not only now."""
+    assert status(detector, text) == CURRENT
+
+
+@pytest.mark.parametrize("text", ["the chest pain has gone", "my dizziness went away", "the racing heart settled"])
+def test_a_sign_that_has_passed_with_no_time_gets_the_confirming_question(detector, text):
+    result = detector.detect(text)
+    assert result.status == SUSPECTED and result.needs_confirming

@@ -30,6 +30,12 @@ def detector():
 @pytest.mark.parametrize("case", CASES, ids=[c["text"] for c in CASES])
 def test_case(detector, case):
     result = detector.detect(case["text"])
+    if case["label"] == CONTEXT:
+        # In context or suspected: either way the assistant asks the confirming question.
+        assert result.needs_confirming, (
+            f"{case['category']}: {case['text']!r} -> {result.status}, expected a confirming question"
+        )
+        return
     assert result.status == case["label"], (
         f"{case['category']}: {case['text']!r} -> {result.status}, expected {case['label']}; "
         f"findings={result.findings}"

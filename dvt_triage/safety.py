@@ -1,0 +1,24 @@
+"""The safety net: one short line that ends every reply the assistant gives when it did not
+understand, so that a misreading never leaves a patient with an emergency sign without the
+instruction. It names the article's signs ("any new chest pain, shortness of breath, or
+sudden leg swelling requires immediate emergency care")."""
+
+from __future__ import annotations
+
+SAFETY_LINE = "If you have new chest pain, shortness of breath or sudden leg swelling, call 911 now."
+
+# Every reply that did not understand, or could not help, and so ends with SAFETY_LINE
+# (tests/test_domain.py checks each of their variants).
+SAFETY_NET_RESPONSES = (
+    "utter_default",
+    "utter_fallback",
+    "utter_clarify",
+    "utter_out_of_scope",
+    "utter_noted",
+    "utter_read_back_unclear",
+    "utter_assessment_unavailable",
+    "utter_message_too_long",
+    "utter_spanish_only",
+    "utter_refer_to_doctor",
+    "utter_medication_change",
+)
