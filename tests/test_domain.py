@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from actions.actions import outcome_responses
-from dvt_triage import form_turn, read_back
+from dvt_triage import form_turn, read_back, safety
 from dvt_triage import slots as s
 from dvt_triage.criteria import Assessment
 from rasa_plugins import override_policy
@@ -67,11 +67,6 @@ def test_form_answers_are_set_only_by_the_form_policy_never_as_raw_text():
     for slot in s.FORM_SLOTS:
         assert DOMAIN["slots"][slot]["mappings"] == [{"type": "custom"}], slot
     assert f"validate_{s.ASSESSMENT_FORM}" not in DOMAIN["actions"]
-
-
-def test_the_emergency_instruction_says_call_now_and_do_not_drive():
-    text = RESPONSES["utter_emergency"][0]["text"]
-    assert "911" in text and "now" in text and "Do not drive yourself" in text
 
 
 FORBIDDEN = [
@@ -139,8 +134,56 @@ def test_read_back_responses_exist_and_the_slot_is_set_only_by_the_policy():
     assert {form_turn.UTTER_MEASURES, form_turn.UTTER_SUMMARY} <= set(RESPONSES)
 
 
-@pytest.mark.parametrize("name", ["utter_clarify", "utter_read_back_unclear", "utter_fallback", "utter_default"])
-def test_a_reply_the_assistant_did_not_understand_still_carries_the_emergency_line(name):
-    # A misread reply must not leave someone with an emergency sign without the instruction.
+@pytest.mark.parametrize("name", safety.SAFETY_NET_RESPONSES)
+def test_every_reply_that_did_not_understand_ends_with_the_one_safety_line(name):
+    # A misread reply must not leave someone with an emergency sign without the instruction:
+    # the same line everywhere, naming the article's signs.
     for variant in RESPONSES[name]:
-        assert "chest pain or trouble breathing, call 911" in variant["text"]
+        assert variant["text"].endswith(safety.SAFETY_LINE), (name, variant.get("channel"))
+
+
+def test_the_safety_line_names_the_articles_signs_and_911():
+    line = safety.SAFETY_LINE.lower()
+    assert all(sign in line for sign in ("new chest pain", "shortness of breath", "sudden leg swelling", "911"))
+
+
+def test_the_policy_replies_that_did_not_understand_are_all_in_the_safety_net():
+    not_understood = {
+        form_turn.UTTER_CLARIFY,
+        form_turn.UTTER_NOTED,
+        override_policy.UTTER_SPANISH_ONLY,
+        override_policy.UTTER_TOO_LONG,
+        override_policy.UTTER_UNAVAILABLE,
+    }
+    assert not_understood <= set(safety.SAFETY_NET_RESPONSES)
+
+
+@pytest.mark.parametrize("name", ["utter_emergency", "utter_emergency_bleeding", "utter_emergency_es"])
+def test_every_emergency_instruction_says_call_911_now_and_not_to_drive(name):
+    for variant in RESPONSES[name]:
+        text = variant["text"]
+        assert "911" in text
+        assert ("now" in text and "Do not drive yourself" in text) or ("ahora" in text and "No maneje" in text)
+
+
+def test_the_bleeding_instruction_is_its_own_and_names_serious_bleeding():
+    text = RESPONSES["utter_emergency_bleeding"][0]["text"]
+    assert "bleeding" in text and "blood thinner" in text and text != RESPONSES["utter_emergency"][0]["text"]
+
+
+@pytest.mark.parametrize("name", ["utter_emergency", "utter_emergency_bleeding"])
+def test_the_sms_emergency_instructions_fit_one_message(name):
+    sms = [v["text"] for v in RESPONSES[name] if v.get("channel") == "sms"]
+    assert sms and all(len(text) <= 320 for text in sms)
+
+
+def test_the_spanish_reply_says_english_only_the_signs_911_and_the_clinic():
+    text = RESPONSES["utter_spanish_only"][0]["text"]
+    assert "solo funciona en inglés" in text and "911" in text and "925-477-3030" in text
+    assert "dolor de pecho" in text and "falta de aire" in text and "hinchazón repentina" in text
+
+
+def test_the_screen_and_the_confirming_question_ask_about_now_and_the_last_few_days():
+    for name in ("utter_ask_emergency_screen", "utter_ask_red_flag_now"):
+        assert "last few days" in RESPONSES[name][0]["text"], name
+    assert "serious bleeding" in RESPONSES["utter_ask_emergency_screen"][0]["text"]

@@ -9,13 +9,16 @@ from typing import Iterator
 import pytest
 
 from dvt_triage import slots as s
+from tests.robustness import GREETING_OFFER
 from tests.servers import Chat, start_actions, start_rasa
 
 pytestmark = pytest.mark.e2e
 
 EMERGENCY = "EMERGENCY: call 911"
+EMERGENCY_ES = "EMERGENCIA: llame al 911"
+BLEEDING = "Serious bleeding"
 ANSWERS_HOME_CARE = {slot: "yes" if slot in s.CONDITIONS else "no" for slot in s.FORM_SLOTS}
-FIRST_QUESTION = "Are you having any of these right now"
+FIRST_QUESTION = "Right now or in the last few days, have you had any of these"
 READ_BACK = "please check what I understood"
 CONFIRM = "that's right"  # the read-back's button payload
 
@@ -41,7 +44,7 @@ def joined(replies: list[str]) -> str:
 
 
 def start_check(chat: Chat, user: str) -> None:
-    assert "Would you like to start the home-care check?" in joined(chat.send(user, "hi"))
+    assert GREETING_OFFER in joined(chat.send(user, "hi"))
     assert FIRST_QUESTION in joined(chat.send(user, "yes"))
 
 
@@ -70,7 +73,7 @@ def advance_to(chat: Chat, user: str, slot: str) -> None:
 
 def test_greeting_says_what_the_assistant_does_and_does_not_do(chat):
     text = joined(chat.send("greet", "hello"))
-    assert "can't diagnose" in text and "physician" in text and "911" in text
+    assert "can't diagnose" in text and "doctor" in text and "911" in text
 
 
 def test_home_care_possible_leaves_the_decision_to_the_doctor(chat):
@@ -131,7 +134,7 @@ def test_stop_and_start_over_during_the_read_back(chat):
     assert "doctors sometimes allow" not in joined(chat.send(user, CONFIRM))
     answer_questions(chat, "read-back-restart", ANSWERS_HOME_CARE)
     restarted = joined(chat.send("read-back-restart", "start over"))
-    assert "Would you like to start the home-care check?" in restarted
+    assert GREETING_OFFER in restarted
 
 
 def test_natural_answers_why_and_a_question_mid_form(chat):
@@ -141,7 +144,7 @@ def test_natural_answers_why_and_a_question_mid_form(chat):
     why = joined(chat.send(user, "why do you ask?"))
     assert "should never be self-diagnosed" in why and "confirmed the clot" in why
     faq = joined(chat.send(user, "should I wear compression stockings?"))
-    assert "properly fitted and prescribed" in faq and "confirmed the clot" in faq
+    assert "compression stockings" in faq and "prescribe" in faq and "confirmed the clot" in faq
     unclear = joined(chat.send(user, "banana"))
     assert "didn't understand" in unclear and "confirmed the clot" in unclear
     assert "small and stable" in joined(chat.send(user, "yes, the ultrasound confirmed it"))
@@ -159,7 +162,7 @@ def test_emergency_in_the_first_message_and_after_it(chat):
     again = chat.send("first", "what is a DVT?")
     assert EMERGENCY in again[0]
     restarted = joined(chat.send("first", "start over"))
-    assert "start over" in restarted.lower() and "Would you like to start the home-care check?" in restarted
+    assert "start over" in restarted.lower() and GREETING_OFFER in restarted
 
 
 def test_no_chest_pain_answering_the_screen_is_not_an_emergency(chat):
@@ -173,9 +176,40 @@ def test_a_family_mention_is_checked_not_dropped(chat):
     start_check(chat, user)
     chat.send(user, "no")
     asked = joined(chat.send(user, "my mom had chest pain"))
-    assert "right now?" in asked and EMERGENCY not in asked
+    assert "in the last few days?" in asked and EMERGENCY not in asked
     resumed = joined(chat.send(user, "no"))
     assert "call 911" in resumed and "confirmed the clot" in resumed
+
+
+def test_serious_bleeding_gets_its_own_instruction_at_any_point(chat):
+    assert BLEEDING in chat.send("bleed-first", "my poop is black and tarry since yesterday")[0]
+    advance_to(chat, "bleed-mid", s.CANCER)
+    replies = chat.send("bleed-mid", "I slipped on the stairs and hit my head, I'm on xarelto")
+    assert EMERGENCY in replies[0] and BLEEDING in replies[0]
+    assert BLEEDING in chat.send("bleed-mid", "ok")[0]
+
+
+def test_a_spanish_emergency_gets_the_instruction_in_spanish_and_in_english(chat):
+    advance_to(chat, "es-mid", s.DIAGNOSIS_CONFIRMED)
+    replies = chat.send("es-mid", "me duele el pecho y me falta el aire")
+    assert EMERGENCY_ES in replies[0] and EMERGENCY in replies[1]
+    again = chat.send("es-mid", "gracias, ya llame")
+    assert EMERGENCY_ES in again[0] and EMERGENCY in again[1]
+
+
+def test_a_spanish_message_that_is_no_emergency_gets_the_spanish_reply_then_the_question_again(chat):
+    advance_to(chat, "es-q", s.DIAGNOSIS_CONFIRMED)
+    replies = chat.send("es-q", "hola, no entiendo, hablo español")
+    assert "solo funciona en inglés" in replies[0] and "911" in replies[0]
+    assert EMERGENCY not in joined(replies) and "confirmed the clot" in replies[-1]
+
+
+def test_a_sign_that_passed_days_ago_is_an_emergency_and_a_hedge_at_the_screen_is_asked(chat):
+    assert EMERGENCY in chat.send("passed", "I passed out on Sunday but I'm ok now")[0]
+    start_check(chat, "screen-hedge")
+    asked = joined(chat.send("screen-hedge", "not sure"))
+    assert "in the last few days?" in asked and EMERGENCY not in asked
+    assert EMERGENCY in chat.send("screen-hedge", "not sure")[0]
 
 
 def test_emergency_after_the_outcome_and_after_a_question(chat):
