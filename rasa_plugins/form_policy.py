@@ -73,6 +73,10 @@ ASKS = re.compile(
 )
 # Intents a question may get when the model cannot place it: referred, never the fallback.
 UNPLACED = {"inform", "nlu_fallback"}
+# A yes, no or not sure worded as a question of more than a few words ("she takes ginkgo with
+# it, is that alright") is no answer either: a question the model could not place.
+ANSWER_INTENTS = {"affirm", "deny", "unsure"}
+MAX_ANSWER_WORDS = 5
 UTTER_REFER = "utter_refer_to_doctor"
 # A message that opens with a direct answer to the question asked: only then does a question
 # also answer it ("No. What is a DVT anyway?").
@@ -99,6 +103,13 @@ def question_reply(intent: str) -> Optional[str]:
 
 def asks(text: str) -> bool:
     return bool(ASKS.search(text))
+
+
+def unplaced_question(intent: str, text: str) -> bool:
+    """A question the model could not place on a topic: to be referred, never the fallback."""
+    if intent in ANSWER_INTENTS:
+        return asks(text) and len(text.split()) > MAX_ANSWER_WORDS and not DIRECT_ANSWER.search(text)
+    return intent in UNPLACED and asks(text)
 
 
 @DefaultV1Recipe.register(
@@ -129,6 +140,9 @@ class AssessmentFormPolicy(DeterministicPolicy):
                 return self._predict(s.ASSESSMENT_FORM, domain)
             if in_form:
                 return self._abstain(domain)
+            if last_action in (UTTER_REFER, UTTER_OFFER_CHECK) and not read_back.pending(state):
+                # The referral or the two choices again, outside the check: the patient has the word.
+                return self._predict(ACTION_LISTEN_NAME, domain)
             if last_action == s.ASSESSMENT_FORM and form_turn.all_answered(slot_values):
                 # The form is complete: read the answers back before any outcome.
                 return self._predict(read_back.UTTER_READ_BACK, domain, [SlotSet(s.READ_BACK, s.READ_BACK_SHOWN)])
@@ -155,7 +169,7 @@ class AssessmentFormPolicy(DeterministicPolicy):
             response = form_turn.after_outcome(tracker.latest_message.text or "", intent)
             if response:
                 return self._predict(response, domain)
-        if intent in UNPLACED and asks(tracker.latest_message.text or ""):
+        if unplaced_question(intent, tracker.latest_message.text or ""):
             # A question the model cannot place: the referral, never the fallback.
             return self._predict(UTTER_REFER, domain)
         return self._abstain(domain)
@@ -203,23 +217,29 @@ class AssessmentFormPolicy(DeterministicPolicy):
 
     @staticmethod
     def _unsure_start(tracker: DialogueStateTracker, intent: Text) -> Optional[Text]:
-        """utter_offer_check when the reply would start the check (or refuse it) but was not
-        understood well enough; None otherwise."""
+        """utter_offer_check (the two choices) when a reply would start the check, refuse it or
+        hesitate, but the model is unsure of it, or after the offer when it is not understood;
+        None otherwise."""
         confidence = float(tracker.latest_message.intent.get("confidence") or 0.0)
         if intent == "start_check" and confidence < MIN_CONFIDENCE:
             return UTTER_OFFER_CHECK
-        last_bot = tracker.get_last_event_for(ActionExecuted, action_names_to_exclude=[ACTION_LISTEN_NAME])
-        if not last_bot or last_bot.action_name not in OFFERS:
-            return None
-        if intent in UNCLEAR_AFTER_OFFER | START_INTENTS and (intent == "nlu_fallback" or confidence < MIN_CONFIDENCE):
+        if unplaced_question(intent, tracker.latest_message.text or ""):
+            return None  # referred (below)
+        if intent in UNCLEAR_AFTER_OFFER | START_INTENTS and intent != "nlu_fallback" and confidence < MIN_CONFIDENCE:
+            # A yes, no or not sure the model is unsure of ("asdfgh" read as yes at 0.32).
             return UTTER_OFFER_CHECK
+        last_bot = tracker.get_last_event_for(ActionExecuted, action_names_to_exclude=[ACTION_LISTEN_NAME])
+        if intent == "nlu_fallback" and last_bot and last_bot.action_name in OFFERS:
+            # Not understood after the offer: the two choices again, unless it is a question
+            # (referred below).
+            return None if asks(tracker.latest_message.text or "") else UTTER_OFFER_CHECK
         return None
 
     def _read_reply(self, tracker: DialogueStateTracker, domain: Domain, intent: Text) -> PolicyPrediction:
         requested = tracker.get_slot(s.REQUESTED_SLOT)
         text = tracker.latest_message.text or ""
         reply = question_reply(intent)
-        if requested and (reply or (intent in UNPLACED and asks(text))):
+        if requested and (reply or unplaced_question(intent, text)):
             # A question: answered (or referred), then the same question of the check again.
             # Its background answers nothing; it answers the question asked only when it opens
             # with a direct answer, or when it is no question at all but reads as an answer.

@@ -64,6 +64,15 @@ def test_a_question_the_model_cannot_place_is_referred_never_the_fallback(policy
     assert predict(policy, events) == ("utter_refer_to_doctor", {})
 
 
+@pytest.mark.parametrize("text, intent, want", [
+    ("my mum takes ginkgo with her blood thinner, is that alright", "affirm", "utter_refer_to_doctor"),
+    ("no, is that bad?", "deny", None),
+    ("yes please, can we start the check now?", "affirm", None),
+])
+def test_a_yes_or_no_worded_as_a_long_question_is_a_question(policy, text, intent, want):
+    assert predict(policy, user(text, intent))[0] == want
+
+
 def test_a_statement_the_model_cannot_place_is_left_to_the_rules(policy):
     assert predict(policy, user("I've been on warfarin for years", "inform")) == (None, {})
 
