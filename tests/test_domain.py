@@ -186,4 +186,4 @@ def test_the_spanish_reply_says_english_only_the_signs_911_and_the_clinic():
 def test_the_screen_and_the_confirming_question_ask_about_now_and_the_last_few_days():
     for name in ("utter_ask_emergency_screen", "utter_ask_red_flag_now"):
         assert "last few days" in RESPONSES[name][0]["text"], name
-    assert "serious bleeding" in RESPONSES["utter_ask_emergency_screen"][0]["text"]
+    assert "serious bleeding" in RESPONSES["utter_ask_emergency_screen"][0]["text"].lower()

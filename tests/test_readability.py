@@ -27,10 +27,7 @@ FRAGMENTS = ("utter_reason_", "utter_missing_", "utter_unsure_")
 
 # Responses that failed this test when it was written and belong to someone else (issue 12):
 # each is reported to its owner; remove a name here as soon as its wording is fixed.
-TEMPORARILY_ALLOWED: set[str] = {
-    "utter_ask_emergency_screen",  # the lead's (grade 9.1), reported 2026-11-27
-    "utter_red_flag_cleared",  # the lead's (grade 11.8), reported 2026-11-27
-}
+TEMPORARILY_ALLOWED: set[str] = set()
 
 
 def plain(text: str) -> str:
