@@ -178,10 +178,16 @@ class RedFlagDetector:
         for sign, patterns in (lexicon.get("not_signs") or {}).items():
             rules = [[_token_pattern(str(t), stops) for t in p] for p in patterns]
             self.matcher.add(NOT_SIGN_PREFIX + sign, rules)
-        for number, pattern in enumerate(lexicon.get(NOT_SUSPECT) or []):
-            self.matcher.add(f"{NOT_SUSPECT}{number}", [[_token_pattern(str(t), stops) for t in pattern]])
+        # Run only when a message has a word the rules of words start with (most have none).
+        self.not_suspect_matcher = Matcher(self.nlp.vocab)
+        self.not_suspect_matcher.add(
+            NOT_SUSPECT, [[_token_pattern(str(t), stops) for t in pattern] for pattern in lexicon.get(NOT_SUSPECT) or []]
+        )
         self.together = _word_rules(lexicon.get("signs_together"))
         self.suspicion = _word_rules(lexicon.get("suspicion"))
+        self.first_words = re.compile(
+            "|".join(first.pattern for rules in (self.together, self.suspicion) for s in rules.values() for first, _ in s)
+        )
         self.context_only = set(lexicon.get("context_only_signs", []))
         ctx = lexicon["context"]
         self.negation_before = _phrase_regex(ctx["negation_before"])
@@ -228,13 +234,10 @@ class RedFlagDetector:
     def _classify(self, doc: Doc) -> RedFlagResult:
         spans = []
         not_signs = []
-        not_suspect = []
         for match_id, start, end in self.matcher(doc):
             sign = self.nlp.vocab.strings[match_id]
             if sign.startswith(NOT_SIGN_PREFIX):
                 not_signs.append((start, end, sign[len(NOT_SIGN_PREFIX) :]))
-            elif sign.startswith(NOT_SUSPECT):
-                not_suspect.append((start, end))
             else:
                 spans.append((start, end, sign))
         # "out of breath mints", "a faint bruise": the words are there, the sign is not
@@ -244,7 +247,7 @@ class RedFlagDetector:
             if not any(s == sign and start < n_end and n_start < end for n_start, n_end, s in not_signs)
         ]
         # what is not a sign is not a suspicion either
-        not_suspect += [(start, end) for start, end, _ in not_signs]
+        not_suspect = [(start, end) for start, end, _ in not_signs]
         # keep the longest match for overlapping mentions of one sign
         spans.sort(key=lambda m: (m[0], -(m[1] - m[0])))
         findings: list[Finding] = []
@@ -269,6 +272,9 @@ class RedFlagDetector:
             previous_end = end
             findings.append(Finding(sign, doc[start:end].text, status, kind))
             covered.update(range(start, end))
+        if not self.first_words.search(" " + " ".join(t.lower_ for t in doc) + " "):
+            return self._result(findings)
+        not_suspect += [(start, end) for _, start, end in self.not_suspect_matcher(doc)]
         not_words = set().union(*(range(start, end) for start, end in not_suspect))
         excluded = covered | not_words
         for sign, index in self._words_together(doc, self.together, excluded):
@@ -279,12 +285,14 @@ class RedFlagDetector:
             excluded.add(index)
         if not any(f.status == CURRENT for f in findings):
             findings += self._suspicions(doc, excluded)
-        if not findings:
-            return RedFlagResult(NONE)
+        return self._result(findings)
+
+    @staticmethod
+    def _result(findings: list[Finding]) -> RedFlagResult:
         for status in URGENCY:
             if any(f.status == status for f in findings):
                 return RedFlagResult(status, tuple(findings))
-        return RedFlagResult(NONE)  # pragma: no cover - every finding has a status
+        return RedFlagResult(NONE)
 
     @staticmethod
     def _sentences(doc: Doc) -> list[tuple[int, int]]:
