@@ -57,17 +57,17 @@ QUESTION_REPLIES = {
     "ask_question": "utter_ask_question",
     "bot_challenge": "utter_bot_challenge",
 }
-# Intents that are questions however they are worded; the others must also be worded as one,
-# so that an answer the model reads as a topic ("I'm on Eliquis") is still read as an answer.
-ALWAYS_QUESTIONS = {"ask_question", "bot_challenge"}
 # The message is worded as a question: a question mark, a question word, or a question's
 # opening ("r stockings needed", "do u take blue cross").
 ASKS = re.compile(
     r"\?"
     r"|^\W*(is|are|r|am|do|does|did|any|may|must|shd|cn|can|could|should|will|would|what|whats|wat|why|how|"
     r"when|wen|where|who|which)\b"
-    r"|\b(can|could|should|will|would|do|does|is|are)\s+(i|u|you|we|my|it|they|the|a|an|this|that|there|he|she)\b"
-    r"|\b(what|whats|wat|why|how|when|where|which)\b"
+    r"|\b(can|could|should|will|would)\s+(i|u|you|we|my|it|they|the|a|an|this|that|there|he|she)\b"
+    r"|\b(do|does|is|are)\s+(i|u|you|we|it|they|this|that|there|he|she)\b"
+    r"|\b(what|whats|wat)\s+(is|are|does|do|should|can|about|if|happens|'s)\b"
+    r"|\bwhy\s+(is|are|do|does|can|cant|can't|should|would|did|does)\b"
+    r"|\bhow\s+(do|does|can|long|much|many|often|soon|should|is|are|about|risky|bad|safe)\b"
     r"|\b(wondering|want to know|like to know|tell me|explain)\b",
     re.I,
 )
@@ -245,7 +245,8 @@ class AssessmentFormPolicy(DeterministicPolicy):
             # with a direct answer, or when it is no question at all but reads as an answer.
             # A message the model could not place is a question only when it answers nothing.
             found = answers.interpret(text, requested)
-            worded_as_question = bool(reply) and (intent in ALWAYS_QUESTIONS or asks(text))
+            # An answer the model reads as a topic ("I'm on Eliquis") is still an answer.
+            worded_as_question = bool(reply) and asks(text)
             if requested not in found or (worded_as_question and not DIRECT_ANSWER.search(text)):
                 return self._predict(reply or UTTER_REFER, domain, [SlotSet(s.REQUESTED_SLOT, None)])
         turn = form_turn.read(text, intent, requested)

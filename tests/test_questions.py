@@ -51,6 +51,16 @@ def test_a_question_that_opens_with_a_direct_answer_answers_the_question_asked(p
     assert predict(policy, events) == ("utter_faq_what_is_dvt", {s.CANCER: s.NO})
 
 
+@pytest.mark.parametrize("text, intent", [
+    ("First time, no history of clots whatsoever", "ask_question"),
+    ("It's not bad at all, a little tender when I walk", "faq_walking"),
+])
+def test_an_answer_the_model_reads_as_a_question_is_still_an_answer(policy, text, intent):
+    slot = s.RECURRENT_CLOTS if "clots" in text else s.SEVERE_SYMPTOMS
+    _, slots = predict(policy, in_form(slot) + user(text, intent))
+    assert slots.get(slot) == s.NO
+
+
 def test_an_answer_the_model_reads_as_a_topic_is_still_an_answer(policy):
     # No question in it: "I'm on Eliquis" answers "have you started a blood thinner?".
     events = in_form(s.ANTICOAGULANT_STARTED) + user("I'm on eliquis", "faq_blood_thinners")
@@ -105,6 +115,10 @@ def test_an_unsure_start_the_check_anywhere_gets_the_offer_instead(policy):
     ("no cancer", False),
     ("cancer should be yes", False),
     ("I can take blood thinners fine", False),
+    ("It's not bad at all, a little tender when I walk", False),
+    ("CKD 4, which is why they put me on warfarin", False),
+    ("the nurse showed me how to do the jab", False),
+    ("how long do I take it", True),
 ])
 def test_what_reads_as_a_question(text, question):
     assert asks(text) is question
