@@ -3,6 +3,6 @@
 # Fails below 90% answered on topic or safely referred; report in results/questions.md.
 .PHONY: eval-questions
 eval-questions: train ## blind question sets through the dialogue (gate: >=90% on topic or safely referred)
-	@set -o pipefail; $(BIN)/python scripts/eval_questions.py --gate --model $(MODEL) --out results/questions.md | tail -1
+	@set -o pipefail; $(BIN)/python scripts/eval_questions.py --gate --model $(MODEL) --out results/questions.md | tail -2
 
 TEST_TARGETS += eval-questions
