@@ -46,6 +46,8 @@ UTTER_SPANISH_ONLY = "utter_spanish_only"
 # The sign class with its own emergency wording (dvt_triage/data/red_flags.yml).
 SERIOUS_BLEEDING = "serious_bleeding"
 ENGLISH_EMERGENCIES = (UTTER_EMERGENCY, UTTER_EMERGENCY_BLEEDING)
+# Every emergency instruction: a channel sends each at once and on its own.
+EMERGENCY_INSTRUCTIONS = (*ENGLISH_EMERGENCIES, UTTER_EMERGENCY_ES)
 UTTER_ASK_RED_FLAG_NOW = "utter_ask_red_flag_now"
 UTTER_RED_FLAG_CLEARED = "utter_red_flag_cleared"
 UTTER_STOPPED = "utter_stopped"

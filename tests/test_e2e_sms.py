@@ -144,6 +144,16 @@ def test_emergency_mid_assessment_is_sent_first_and_alone(sms):
     assert "start over" in restarted.lower() and GREETING_OFFER in restarted
 
 
+def test_serious_bleeding_and_spanish_emergencies_are_sent_at_once_each_on_its_own(sms):
+    phone = Phone(sms)
+    start_check(phone)
+    assert phone.text("I threw up blood this morning") == response("utter_emergency_bleeding")
+    spanish = Phone(sms)
+    start_check(spanish)
+    # the Spanish instruction, then the English one, each sent at once as its own SMS
+    assert spanish.text("me duele el pecho y no puedo respirar") == response("utter_emergency_es") + EMERGENCY
+
+
 def test_yes_to_the_emergency_screen_is_an_emergency(sms):
     phone = Phone(sms)
     start_check(phone)

@@ -53,7 +53,7 @@ from rasa_plugins.channels.sms_text import (
     render_choices,
     to_messages,
 )
-from rasa_plugins.override_policy import UTTER_EMERGENCY
+from rasa_plugins.override_policy import EMERGENCY_INSTRUCTIONS
 
 logger = logging.getLogger(__name__)
 
@@ -250,7 +250,7 @@ class TwilioSMSOutput(OutputChannel):
         logger.debug("sms: custom payloads cannot be sent as text; dropped")
 
     async def _queue(self, recipient_id: Text, text: Text, utter_action: Optional[Text]) -> None:
-        if utter_action == UTTER_EMERGENCY:
+        if utter_action in EMERGENCY_INSTRUCTIONS:
             await self._send(to_messages([text]))
             return
         self._pending.append(text)
