@@ -339,9 +339,10 @@ class RedFlagDetector:
 
     def _clearly_denied(self, doc: Doc, index: int) -> bool:
         """For the suspicion tier, recall first: a denial counts when it follows the word
-        ("breathing is fine") or is close before it ("no chest pain", "not having any chest
-        pain"), not five words back ("my jeans won't go over my calf")."""
-        near_before = doc[max(0, index - self.negation_scope) : index].text
+        ("breathing is fine") or is close before it in the same clause ("no chest pain", "not
+        having any chest pain"), not five words back ("my jeans won't go over my calf")."""
+        c_left, _ = self._bounds(doc, index, index + 1, SENTENCE_ENDS | self.terminators)
+        near_before = doc[max(c_left, index - self.negation_scope) : index].text
         cues = list(self.negation_before.finditer(near_before))
         # a negation of several words is unambiguous: "nothing wrong with my breathing"
         return self._word_negated(doc, index) or not cues or any(" " in c.group(0) for c in cues)

@@ -39,6 +39,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from dvt_triage import answers, form_turn, read_back
 from dvt_triage import slots as s
+from rasa_plugins import override_policy
 from rasa_plugins.deterministic_policy import DeterministicPolicy
 
 # Intents that TriageOverridePolicy answers: never read as an answer to the form.
@@ -81,7 +82,11 @@ UTTER_REFER = "utter_refer_to_doctor"
 # A message that opens with a direct answer to the question asked: only then does a question
 # also answer it ("No. What is a DVT anyway?").
 DIRECT_ANSWER = re.compile(
-    r"^\W*(yes|yeah|yep|yup|no|nope|nah|not sure|i'?m not sure|i don'?t know|dunno|unsure)\b", re.I
+    r"^\W*(yes|yeah|yep|yup|no|nope|nah|not sure|i'?m not sure|i don'?t know|dunno|unsure"
+    # a hedge is a direct answer too ("possibly, ...", "can't remember, ...")
+    r"|possibly|maybe|perhaps|probably|i think|i don'?t think|can'?t remember|i can'?t remember"
+    r"|don'?t remember|not that i know)\b",
+    re.I,
 )
 
 # The greeting and the offer of the check: what the patient's reply may start.
@@ -153,7 +158,9 @@ class AssessmentFormPolicy(DeterministicPolicy):
                 # was asked for after it: the patient has the word.
                 return self._predict(ACTION_LISTEN_NAME, domain)
             return self._after_read_back_reply(last_action or "", state, domain)
-        if intent in OVERRIDE_INTENTS:
+        if intent in OVERRIDE_INTENTS and not (
+            intent == s.INTENT_RED_FLAG_CONTEXT and override_policy.answer_in_the_questions_words(tracker, domain)
+        ):
             return self._abstain(domain)
         if in_form:
             return self._read_reply(tracker, domain, intent)

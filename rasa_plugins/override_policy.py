@@ -23,6 +23,7 @@ It needs neither the action server nor any ML confidence.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa.core.policies.policy import PolicyPrediction
@@ -32,7 +33,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, Event, Restarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from dvt_triage import answers, language, read_back
+from dvt_triage import answers, language, read_back, red_flags
 from dvt_triage import slots as s
 from rasa_plugins import action_server_timeout
 from rasa_plugins.deterministic_policy import DeterministicPolicy
@@ -64,6 +65,40 @@ ASKED = "asked"
 
 # Actions after which the only sensible next step is to listen.
 LISTEN_AFTER = {*ENGLISH_EMERGENCIES, UTTER_ASK_RED_FLAG_NOW, UTTER_STOPPED, UTTER_GREET, UTTER_UNAVAILABLE}
+
+
+def _words(text: str) -> set[str]:
+    """Content words, by their first five letters ("lung" and "lungs" are one word)."""
+    return {w[:5] for w in re.findall(r"[a-z]{4,}", text.lower())}
+
+
+def answer_in_the_questions_words(tracker: DialogueStateTracker, domain: Domain) -> bool:
+    """During the check (not at the emergency screen, which asks about the signs themselves), a
+    reply that answers the question asked is read as an answer, not met with the confirming
+    question, when the only alarm is
+    - a suspicion, or a mention in the past, whose words repeat the question ("lungs" when
+      asked whether a doctor said a clot may travel to the lungs, "had a heart attack" when
+      asked about heart disease), or
+    - a long-standing condition ("I've got angina", "my asthma"), which is what the
+      exclusion questions ask about, or
+    - the intent classifier's guess, with no sign or suspicion in the words at all.
+    A sign in the words, or a suspicion in other words, is always asked about."""
+    requested = tracker.get_slot(s.REQUESTED_SLOT) if tracker.active_loop_name else None
+    if not requested or requested == s.EMERGENCY_SCREEN:
+        return False
+    red_flag = tracker.latest_message.parse_data.get(RED_FLAG_KEY) or {}
+    status = red_flag.get("status")
+    conditions = red_flag.get("contexts") and all(c == red_flags.CONDITION for c in red_flag["contexts"])
+    if status == red_flags.CONTEXT and conditions:
+        pass  # a long-standing condition ("I've got angina") is what the exclusions ask about
+    elif status in (red_flags.SUSPECTED, red_flags.CONTEXT):
+        question = _words(domain.responses.get(f"utter_ask_{requested}", [{}])[0].get("text", ""))
+        mentions = red_flag.get("words") or []
+        if not mentions or not all(_words(m) & question for m in mentions):
+            return False
+    elif status != red_flags.NONE:
+        return False
+    return requested in answers.interpret(tracker.latest_message.text or "", requested)
 
 
 @DefaultV1Recipe.register(
@@ -136,7 +171,7 @@ class TriageOverridePolicy(DeterministicPolicy):
                 # Not understood ("what do you mean?"): never taken as a no; asked again.
                 return self._predict(UTTER_ASK_RED_FLAG_NOW, domain)
             return self._predict(UTTER_RED_FLAG_CLEARED, domain, self._cleared(tracker))
-        if intent == s.INTENT_RED_FLAG_CONTEXT:
+        if intent == s.INTENT_RED_FLAG_CONTEXT and not answer_in_the_questions_words(tracker, domain):
             return self._predict(UTTER_ASK_RED_FLAG_NOW, domain, confirming)
         requested = tracker.get_slot(s.REQUESTED_SLOT) if tracker.active_loop_name else None
         if requested == s.EMERGENCY_SCREEN:

@@ -108,9 +108,15 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
         # real "/intent" command is still obeyed: Rasa's RegexMessageHandler, which runs
         # after the pipeline, replaces the intent of every message that is one.
         result = self.detector.detect(text)
+        mentions = [f for f in result.findings if f.status == result.status]
         message.set(
             RED_FLAG_KEY,
-            {"status": result.status, "signs": list(result.signs)},
+            {
+                "status": result.status,
+                "signs": list(result.signs),
+                "words": [f.text for f in mentions],
+                "contexts": [f.context for f in mentions],
+            },
             add_to_output=True,
         )
         message.set(LANGUAGE_KEY, language.detect(text), add_to_output=True)

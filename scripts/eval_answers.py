@@ -14,8 +14,9 @@ With --model, each answer goes instead through the trained model in-process, as 
 runs it: NLU (intent, red-flag classifier), the override policy (emergency, "right now?"),
 then the form policy, in a conversation where the form has just asked that question. The
 reading is the slot the dialogue set. An emergency instruction counts as a "yes" (the
-strongest reading; at the emergency screen, where "not sure" gets it too by design, as the
-label "yes" or "unsure"); the "are you having it right now?" question counts as asked again.
+strongest reading). At the emergency screen the confirming question ("do you have it now, or
+did you have it in the last few days?") is how the dialogue handles "not sure", and counts as
+that reading; elsewhere it counts as asked again.
 
 Prints a Markdown report (per question, then every miss). With --gate, exits 1 on any
 dangerous reading or when fewer than --min-right of the cases are read right.
@@ -83,6 +84,8 @@ async def _dialogue(model: Path, cases: list[dict]) -> list[dict[str, str]]:
     from rasa.core.agent import load_agent
     from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
+    from rasa_plugins.override_policy import ASKED, RED_FLAG_CHECK
+
     agent = await load_agent(model_path=str(model))
     results = []
     for number, case in enumerate(cases):
@@ -94,9 +97,13 @@ async def _dialogue(model: Path, cases: list[dict]) -> list[dict[str, str]]:
         await agent.handle_message(UserMessage(str(case["text"]), CollectingOutputChannel(), sender))
         tracker = await agent.tracker_store.retrieve(sender)
         if tracker.get_slot(s.TRIAGE_LEVEL) == s.EMERGENCY:
-            # At the emergency screen "yes" and "not sure" both get the instruction, by design.
-            unsure_screen = case["question"] == s.EMERGENCY_SCREEN and str(case["label"]) == s.UNSURE
-            results.append({case["question"]: s.UNSURE if unsure_screen else s.YES})
+            results.append({case["question"]: s.YES})
+            continue
+        if case["question"] == s.EMERGENCY_SCREEN and tracker.get_slot(RED_FLAG_CHECK) == ASKED:
+            # At the emergency screen a hedge, or a sign named without a yes, gets the
+            # confirming question ("... now or in the last few days?"), by design: the
+            # dialogue read it as "not sure".
+            results.append({case["question"]: s.UNSURE})
             continue
         slots_set = {
             slot: tracker.get_slot(slot) for slot in s.FORM_SLOTS if tracker.get_slot(slot) in s.ANSWER_VALUES

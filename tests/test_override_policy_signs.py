@@ -145,3 +145,42 @@ def test_not_sure_to_the_confirming_question_is_the_emergency_instruction(policy
 
 def test_a_sign_that_passed_days_ago_is_still_an_emergency(policy):
     assert Conversation(policy).say("coughed up blood on Tuesday, fine since") == [UTTER_EMERGENCY]
+
+
+def asking(slot: str) -> list[Event]:
+    return [
+        ActionExecuted(ACTION_LISTEN_NAME),
+        UserUttered("start the check", {"name": "start_check", "confidence": 1.0}),
+        ActionExecuted(s.ASSESSMENT_FORM),
+        ActiveLoop(s.ASSESSMENT_FORM),
+        SlotSet(s.REQUESTED_SLOT, slot),
+        BotUttered(f"utter_ask_{slot}"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "slot, text",
+    [
+        (s.HIGH_PE_RISK, "yes, they told me it could travel to my lungs"),
+        (s.HEART_DISEASE, "I had a heart attack 8 years ago, they put a stent in"),
+        (s.HEART_DISEASE, "yes, I've got angina and carry a spray for it"),
+    ],
+)
+def test_an_answer_in_the_questions_own_words_is_read_as_an_answer(policy, slot, text):
+    # the override policy leaves it to the form, which reads the answer
+    assert Conversation(policy, asking(slot)).say(text, "red_flag_context") == []
+
+
+@pytest.mark.parametrize(
+    "slot, text",
+    [
+        (s.CANCER, "no, but my lungs feel weird"),
+        (s.EMERGENCY_SCREEN, "my breathing is a bit weird"),
+        (s.HIGH_PE_RISK, "my chest feels odd today"),
+    ],
+)
+def test_a_suspicion_in_other_words_or_at_the_screen_is_always_asked_about(policy, slot, text):
+    assert Conversation(policy, asking(slot)).say(text, "red_flag_context")[:1] in (
+        [UTTER_ASK_RED_FLAG_NOW],
+        [UTTER_EMERGENCY],
+    )
