@@ -39,8 +39,9 @@ BOT = ".rw-message:not(.rw-typing-indication) .rw-response"
 
 
 def say(response: str) -> str:
-    """The start of a response's default wording: its first line, as the widget shows it."""
-    return RESPONSES[response][0]["text"].split("\n")[0][:60]
+    """The start of a response's default wording: its first line, as the widget shows it, up
+    to any slot placeholder ("{reasons}" is filled in)."""
+    return RESPONSES[response][0]["text"].split("\n")[0].split("{")[0][:60]
 
 
 @dataclass
