@@ -83,11 +83,6 @@ async def replies(agent, sender: str, text: str, setup_events: list) -> list[str
     return [m.get("text", "") for m in out.messages]
 
 
-async def first_reply(agent, sender: str, text: str, setup_events: list) -> str:
-    texts = await replies(agent, sender, text, setup_events)
-    return texts[0] if texts else ""
-
-
 def form_asking(slot: str, question: str) -> list:
     """A conversation in the middle of the form, which has just asked `slot`: every earlier
     question answered with the reading that looks safest (conditions yes, exclusions no)."""

@@ -71,14 +71,14 @@ class Conversation:
         return actions
 
 
-def at_the_screen() -> list[Event]:
+def asking(slot: str) -> list[Event]:
     return [
         ActionExecuted(ACTION_LISTEN_NAME),
         UserUttered("start the check", {"name": "start_check", "confidence": 1.0}),
         ActionExecuted(s.ASSESSMENT_FORM),
         ActiveLoop(s.ASSESSMENT_FORM),
-        SlotSet(s.REQUESTED_SLOT, s.EMERGENCY_SCREEN),
-        BotUttered("Before we start, an important safety question..."),
+        SlotSet(s.REQUESTED_SLOT, slot),
+        BotUttered(f"utter_ask_{slot}"),
     ]
 
 
@@ -94,7 +94,7 @@ def test_a_pe_sign_gets_the_pe_instruction(policy):
 
 
 def test_a_spanish_emergency_gets_the_instruction_in_spanish_then_in_english(policy):
-    chat = Conversation(policy, at_the_screen())
+    chat = Conversation(policy, asking(s.EMERGENCY_SCREEN))
     assert chat.say("me duele el pecho y no puedo respirar") == [UTTER_EMERGENCY_ES, UTTER_EMERGENCY]
     assert chat.tracker.get_slot(s.TRIAGE_LEVEL) == s.EMERGENCY and chat.tracker.active_loop_name is None
     assert chat.say("muchas gracias por la ayuda") == [UTTER_EMERGENCY_ES, UTTER_EMERGENCY]  # the same persistence
@@ -105,7 +105,7 @@ def test_a_spanish_bleed_gets_the_spanish_then_the_bleeding_instruction(policy):
 
 
 def test_a_spanish_message_that_is_no_emergency_gets_the_spanish_reply_and_the_question_again(policy):
-    chat = Conversation(policy, at_the_screen())
+    chat = Conversation(policy, asking(s.EMERGENCY_SCREEN))
     assert chat.say("hola, tengo una pregunta sobre mi cita") == [UTTER_SPANISH_ONLY, s.ASSESSMENT_FORM]
     assert chat.tracker.get_slot(s.TRIAGE_LEVEL) is None
 
@@ -118,44 +118,33 @@ def test_a_spanish_suspicion_gets_the_spanish_reply_then_the_confirming_question
 
 @pytest.mark.parametrize("text", ["yes", "yes I do", "yeah"])
 def test_a_plain_yes_to_the_screen_is_the_emergency_instruction(policy, text):
-    assert Conversation(policy, at_the_screen()).say(text, "affirm") == [UTTER_EMERGENCY]
+    assert Conversation(policy, asking(s.EMERGENCY_SCREEN)).say(text, "affirm") == [UTTER_EMERGENCY]
 
 
 @pytest.mark.parametrize(
     "text", ["not sure", "maybe", "the swelling is about the same as when I saw the doctor", "I'm fine on all of those"]
 )
 def test_a_hedge_or_a_named_sign_without_a_yes_at_the_screen_gets_the_confirming_question(policy, text):
-    chat = Conversation(policy, at_the_screen())
+    chat = Conversation(policy, asking(s.EMERGENCY_SCREEN))
     assert chat.say(text) == [UTTER_ASK_RED_FLAG_NOW]
     assert chat.tracker.get_slot(RED_FLAG_CHECK) == "asked"
 
 
 def test_a_no_to_the_confirming_question_at_the_screen_answers_the_screen(policy):
-    chat = Conversation(policy, at_the_screen())
+    chat = Conversation(policy, asking(s.EMERGENCY_SCREEN))
     chat.say("not sure")
     assert chat.say("no")[:1] == [UTTER_RED_FLAG_CLEARED]
     assert chat.tracker.get_slot(s.EMERGENCY_SCREEN) == s.NO
 
 
 def test_not_sure_to_the_confirming_question_is_the_emergency_instruction(policy):
-    chat = Conversation(policy, at_the_screen())
+    chat = Conversation(policy, asking(s.EMERGENCY_SCREEN))
     chat.say("not sure")
     assert chat.say("not sure") == [UTTER_EMERGENCY]
 
 
 def test_a_sign_that_passed_days_ago_is_still_an_emergency(policy):
     assert Conversation(policy).say("coughed up blood on Tuesday, fine since") == [UTTER_EMERGENCY]
-
-
-def asking(slot: str) -> list[Event]:
-    return [
-        ActionExecuted(ACTION_LISTEN_NAME),
-        UserUttered("start the check", {"name": "start_check", "confidence": 1.0}),
-        ActionExecuted(s.ASSESSMENT_FORM),
-        ActiveLoop(s.ASSESSMENT_FORM),
-        SlotSet(s.REQUESTED_SLOT, slot),
-        BotUttered(f"utter_ask_{slot}"),
-    ]
 
 
 @pytest.mark.parametrize(
