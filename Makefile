@@ -64,16 +64,16 @@ validate: venv ## check the training data for conflicts and mistakes
 	$(BIN)/python scripts/validate_data.py
 
 lint: venv ## ruff
-	$(BIN)/ruff check dvt_triage rasa_plugins actions tests scripts
+	$(BIN)/ruff check dvt_triage rasa_plugins actions harness tests scripts web
 
-test-unit: venv ## pytest without servers: criteria, answers, red flags, actions
-	$(BIN)/pytest -m "not e2e" -q
+test-unit: train ## tests/unit: in-process, no server (criteria, answers, red flags, policies, actions)
+	DVT_MODEL=$(MODEL) $(BIN)/pytest -q tests/unit
 
 test-stories: train ## conversation stories through `rasa test` (NLU runs on every user line)
-	$(BIN)/rasa test core --e2e --model $(MODEL) --stories tests/test_stories.yml --fail-on-prediction-errors --out results/stories
+	$(BIN)/rasa test core --e2e --model $(MODEL) --stories tests/stories/test_stories.yml --fail-on-prediction-errors --out results/stories
 
-test-e2e: train ## start the servers on free ports and talk to them over REST
-	DVT_MODEL=$(MODEL) $(BIN)/pytest -m e2e -q
+test-e2e: train ## tests/e2e: start the real servers on free ports and talk to them (REST, widget socket, SMS)
+	DVT_MODEL=$(MODEL) $(BIN)/pytest -q tests/e2e
 
 test: validate lint test-unit test-stories test-e2e $(TEST_TARGETS) ## everything CI runs
 

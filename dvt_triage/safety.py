@@ -8,7 +8,7 @@ from __future__ import annotations
 SAFETY_LINE = "If you have new chest pain, shortness of breath or sudden leg swelling, call 911 now."
 
 # Every reply that did not understand, or could not help, and so ends with SAFETY_LINE
-# (tests/test_domain.py checks each of their variants).
+# (tests/unit/test_domain.py checks each of their variants).
 SAFETY_NET_RESPONSES = (
     "utter_default",
     "utter_fallback",

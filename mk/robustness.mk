@@ -1,6 +1,6 @@
 # Reliability, privacy and security (issue 6): faults, bad input, retention, dependency audit.
-# The tests run inside `make test-unit` and `make test-e2e` (tests/test_faults.py,
-# tests/test_bad_input.py and tests/test_security.py are marked e2e), so they are not added
+# The tests run inside `make test-unit` and `make test-e2e` (tests/e2e/test_faults.py,
+# tests/e2e/test_bad_input.py and tests/e2e/test_security.py), so they are not added
 # to TEST_TARGETS a second time.
 .PHONY: purge audit test-robustness
 
@@ -12,8 +12,8 @@ purge: venv ## delete conversations idle for DAYS days (default RETENTION_DAYS, 
 	$(BIN)/python scripts/purge.py --days $(DAYS) $(PURGE_ARGS)
 
 test-robustness: train ## only this area's tests: limits, log privacy, purge, properties, faults, bad input, security
-	DVT_MODEL=$(MODEL) $(BIN)/pytest -q tests/test_message_limits.py tests/test_log_privacy.py tests/test_purge.py \
-	  tests/test_red_flag_properties.py tests/test_faults.py tests/test_bad_input.py tests/test_security.py
+	DVT_MODEL=$(MODEL) $(BIN)/pytest -q tests/unit/test_message_limits.py tests/unit/test_log_privacy.py tests/unit/test_purge.py \
+	  tests/unit/test_red_flag_properties.py tests/e2e/test_faults.py tests/e2e/test_bad_input.py tests/e2e/test_security.py
 
 # pip-audit cannot share .venv: it needs packaging >= 22 and CacheControl >= 0.13, Rasa 3.6
 # pins packaging 20.9 and CacheControl 0.12. So it gets a venv of its own, from its own lock,

@@ -26,8 +26,7 @@ chromium: ## install Debian's chromium for the browser test (apt-get), when miss
 	@scripts/apt_install.sh /usr/bin/chromium chromium fonts-liberation
 
 test-web: train web chromium ## browser test: the chat widget page through chromium + Playwright
-	$(BIN)/ruff check web
-	DVT_MODEL=$(MODEL) $(BIN)/pytest -q web/tests
+	DVT_MODEL=$(MODEL) $(BIN)/pytest -q tests/browser
 
 TEST_TARGETS += test-web
 

@@ -36,8 +36,8 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.conversations import Script, Transcript, assessment_script, drive, stock_script  # noqa: E402
-from tests.servers import Server, free_port, latest_model  # noqa: E402
+from harness.conversations import Script, Transcript, assessment_script, drive, stock_script  # noqa: E402
+from harness.servers import Server, free_port, latest_model  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"

@@ -3,7 +3,7 @@ on SQLite, per turn, as `rasa run` uses a tracker store (one `retrieve` and one 
 message). Not a test: it prints figures (p50, p95, mean in ms) and checks nothing but that
 both stores end with the same trackers.
 
-Realistic trackers: a few whole assessments (tests/conversations.py scripts, all four
+Realistic trackers: a few whole assessments (harness/conversations.py scripts, all four
 outcomes, "why do you ask?" in the middle) are first played through the trained model
 in-process with the real action server, and their events recorded (results/bench/
 tracker_store_events.json; `--reuse-events` skips the recording). They are then replayed
@@ -35,8 +35,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from scripts.eval_red_flags import quiet_logging  # noqa: E402
-from tests.conversations import assessment_script  # noqa: E402
-from tests.servers import latest_model, start_actions  # noqa: E402
+from harness.conversations import assessment_script  # noqa: E402
+from harness.servers import latest_model, start_actions  # noqa: E402
 
 EVENTS_FILE = ROOT / "results" / "bench" / "tracker_store_events.json"
 SAMPLES = 8  # recorded assessments: two per outcome
