@@ -38,6 +38,7 @@ from sanic.request import Request, RequestParameters
 from sanic.response import HTTPResponse
 from twilio.request_validator import RequestValidator
 
+from dvt_triage import clinic
 from dvt_triage.slots import INTENT_RESTART
 from rasa_plugins.channels.conversation_ids import MIN_KEY_CHARS, sms_conversation_id
 from rasa_plugins.channels.sms_store import SMSStore
@@ -419,12 +420,12 @@ class TwilioSMSInput(InputChannel):
 
 def _response_text(request: Request, name: str) -> Optional[str]:
     """The channel's own wording, from domain.yml like every other response (an `sms`
-    channel variant first)."""
+    channel variant first), with the clinic's details filled in as the assistant's are."""
     agent = getattr(request.app.ctx, "agent", None)
     domain = getattr(agent, "domain", None)
     variants = (domain.responses.get(name) if domain else None) or []
     for wanted in (CHANNEL_NAME, None):
         for variant in variants:
             if variant.get("channel") == wanted and variant.get("text"):
-                return str(variant["text"])
+                return clinic.current().fill(str(variant["text"]))
     return None
