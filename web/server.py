@@ -1,7 +1,9 @@
 """Serves the clinic page with the chat widget (web/public) for `make run` and the browser test.
 
 Why a server of its own: the page needs to know where the Rasa socket is, so besides the
-static files it answers `/config.js` with that URL; everything else is stdlib static serving.
+static files it answers `/config.js` with that URL, and fills the clinic's details (name,
+phone, emergency number: clinic.yml, dvt_triage.clinic) into the page's {placeholders} when it
+starts; everything else is stdlib static serving.
 Every response carries security headers (issue 13): a Content-Security-Policy that lets the
 page run only its own scripts (the inline widget set-up by its hash) and talk only to itself
 and the Rasa socket, may not be framed by another site (clickjacking), `nosniff`, and no
@@ -13,9 +15,12 @@ from __future__ import annotations
 import argparse
 import base64
 import hashlib
+import html
+import io
 import json
 import os
 import re
+import sys
 from functools import partial
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -23,7 +28,12 @@ from pathlib import Path
 from typing import Any, Optional
 from urllib.parse import urlsplit
 
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from dvt_triage import clinic  # noqa: E402  (the project root, whether or not PYTHONPATH names it)
+
 PUBLIC = Path(__file__).resolve().parent / "public"
+PAGE_PATHS = {"/", "/index.html"}
 BUNDLE = PUBLIC / "vendor" / "rasa-webchat.js"
 INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
 
@@ -62,17 +72,43 @@ SECURITY_HEADERS = {
 }
 
 
-class PageHandler(SimpleHTTPRequestHandler):
-    """Static files from `public/` plus `/config.js`; no directory listings."""
+def clinic_page(settings: clinic.Clinic) -> str:
+    """index.html with the clinic's details in place of its placeholders (HTML-escaped)."""
+    return settings.fill((PUBLIC / "index.html").read_text(encoding="utf-8"), escape=html.escape)
 
-    def __init__(self, *args: Any, socket_url: str, csp: str, **kwargs: Any) -> None:
+
+class PageHandler(SimpleHTTPRequestHandler):
+    """Static files from `public/`, the page with the clinic's details, and `/config.js`; no
+    directory listings."""
+
+    def __init__(self, *args: Any, socket_url: str, csp: str, page: bytes, **kwargs: Any) -> None:
         self.socket_url = socket_url
         self.csp = csp
+        self.page = page
         super().__init__(*args, directory=str(PUBLIC), **kwargs)
+
+    def send_head(self) -> Any:
+        if self.path.split("?", 1)[0] not in PAGE_PATHS:
+            return super().send_head()
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(self.page)))
+        self.end_headers()
+        return io.BytesIO(self.page)
 
     def do_GET(self) -> None:
         if self.path.split("?", 1)[0] == "/config.js":
-            body = f"window.DVT_CHAT = {json.dumps({'socketUrl': self.socket_url})};\n".encode()
+            # The clinic's details for the widget (its title; the numbers its scripts link or
+            # look for). JSON, so any name is a safe JS string.
+            settings = clinic.current()
+            config = {
+                "socketUrl": self.socket_url,
+                "clinicName": settings.name,
+                "clinicPhone": settings.phone,
+                "clinicPhoneTel": settings.phone_tel,
+                "emergencyTel": settings.emergency_tel,
+            }
+            body = f"window.DVT_CHAT = {json.dumps(config)};\n".encode()
             self.send_response(HTTPStatus.OK)
             self.send_header("Content-Type", "text/javascript; charset=utf-8")
             self.send_header("Content-Length", str(len(body)))
@@ -99,9 +135,13 @@ class PageHandler(SimpleHTTPRequestHandler):
 
 
 def make_server(host: str, port: int, socket_url: str) -> ThreadingHTTPServer:
-    """The page server, bound but not yet serving (port 0 picks a free port)."""
-    csp = content_security_policy(socket_url, (PUBLIC / "index.html").read_text(encoding="utf-8"))
-    return ThreadingHTTPServer((host, port), partial(PageHandler, socket_url=socket_url, csp=csp))
+    """The page server, bound but not yet serving (port 0 picks a free port). The clinic
+    settings are read and checked here: a bad value stops the server before it serves."""
+    page = clinic_page(clinic.current())
+    csp = content_security_policy(socket_url, page)
+    return ThreadingHTTPServer(
+        (host, port), partial(PageHandler, socket_url=socket_url, csp=csp, page=page.encode("utf-8"))
+    )
 
 
 def main(argv: Optional[list[str]] = None) -> None:
