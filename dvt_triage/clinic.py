@@ -38,7 +38,7 @@ ENVIRONMENT = {
 # long (tests/unit/test_sms_text.py), so a clinic can never push an emergency text past one SMS.
 MAX_NAME_CHARS = 40
 MAX_PHONE_CHARS = 20
-MAX_EMERGENCY_DIGITS = 6
+MAX_EMERGENCY_DIGITS = 5  # 911, 112, 999, 000, ... and South Africa's 10111
 MAX_INSURANCE_NOTE_CHARS = 160
 MIN_PHONE_DIGITS = 3
 

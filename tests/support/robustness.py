@@ -17,6 +17,7 @@ from typing import Optional
 
 import yaml
 
+from dvt_triage import clinic
 from dvt_triage import slots as s
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,9 +28,18 @@ def _responses() -> dict:
     return yaml.safe_load((ROOT / "domain.yml").read_text())["responses"]
 
 
-def response(name: str) -> str:
-    """The default (REST) text of a domain response."""
-    return next(v for v in _responses()[name] if not v.get("channel"))["text"]
+def raw_response(name: str, channel: Optional[str] = None) -> str:
+    """A domain response's text as written, placeholders and all (`channel`'s variant, or
+    the default one)."""
+    variants = _responses()[name]
+    chosen = [v for v in variants if v.get("channel") == channel] or [v for v in variants if not v.get("channel")]
+    return chosen[0]["text"]
+
+
+def response(name: str, channel: Optional[str] = None, settings: Optional[clinic.Clinic] = None) -> str:
+    """A domain response's text as the patient reads it: the clinic's details filled in from
+    `settings` (default: this process's, from clinic.yml)."""
+    return (settings or clinic.current()).fill(raw_response(name, channel))
 
 
 def question(slot: str) -> str:
@@ -38,14 +48,14 @@ def question(slot: str) -> str:
 
 @lru_cache(maxsize=1)
 def _domain_texts() -> list["re.Pattern[str]"]:
-    """Every text the assistant can send, as a pattern: its {slot} placeholders (the answer
-    summary's) match an answer value only."""
+    """Every text the assistant can send, as a pattern: the clinic's details filled in, its
+    {slot} placeholders (the answer summary's) match an answer value only."""
     value = "(?:" + "|".join((*s.ANSWER_VALUES, "None")) + ")"
     patterns = []
     for variants in _responses().values():
         for variant in variants:
             if variant.get("text"):
-                parts = re.split(r"\{\w+\}", variant["text"])
+                parts = re.split(r"\{\w+\}", clinic.current().fill(variant["text"]))
                 patterns.append(re.compile(value.join(re.escape(p) for p in parts)))
     return patterns
 

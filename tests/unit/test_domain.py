@@ -9,10 +9,11 @@ import pytest
 import yaml
 
 from actions.actions import outcome_responses
-from dvt_triage import form_turn, read_back, safety
+from dvt_triage import clinic, form_turn, read_back, safety
 from dvt_triage import slots as s
 from dvt_triage.criteria import Assessment
 from rasa_plugins import override_policy
+from tests.support import clinics
 
 ROOT = Path(__file__).resolve().parents[2]
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text())
@@ -98,7 +99,7 @@ def test_not_home_care_describes_what_doctors_usually_do_and_keeps_the_blood_thi
 
 def test_an_unconfirmed_or_untreated_clot_is_to_be_seen_today_not_booked():
     for variant in RESPONSES["utter_next_step_today"]:
-        assert "today" in variant["text"] and "urgent care" in variant["text"] and "925-477-3030" in variant["text"]
+        assert "today" in variant["text"] and "urgent care" in variant["text"] and "{clinic_phone}" in variant["text"]
         assert "schedule" not in variant["text"] and "insurance" not in variant["text"]
     assert "always requires medical evaluation" in RESPONSES["utter_outcome_needs_evaluation"][0]["text"]
 
@@ -107,7 +108,7 @@ def test_an_unconfirmed_or_untreated_clot_is_to_be_seen_today_not_booked():
 def test_every_next_step_gives_the_clinic_and_the_emergency_warning_signs(name):
     for variant in RESPONSES[name]:
         text = variant["text"]
-        assert "925-477-3030" in text and "Call 911" in text
+        assert "{clinic_phone}" in text and "Call {emergency_number}" in text
         assert all(sign in text for sign in ("chest pain", "shortness of breath", "coughing up blood", "sudden leg swelling"))
 
 
@@ -142,9 +143,10 @@ def test_every_reply_that_did_not_understand_ends_with_the_one_safety_line(name)
         assert variant["text"].endswith(safety.SAFETY_LINE), (name, variant.get("channel"))
 
 
-def test_the_safety_line_names_the_articles_signs_and_911():
+def test_the_safety_line_names_the_articles_signs_and_the_emergency_number():
     line = safety.SAFETY_LINE.lower()
-    assert all(sign in line for sign in ("new chest pain", "shortness of breath", "sudden leg swelling", "911"))
+    signs = ("new chest pain", "shortness of breath", "sudden leg swelling", "call {emergency_number} now")
+    assert all(sign in line for sign in signs)
 
 
 def test_the_policy_replies_that_did_not_understand_are_all_in_the_safety_net():
@@ -159,10 +161,10 @@ def test_the_policy_replies_that_did_not_understand_are_all_in_the_safety_net():
 
 
 @pytest.mark.parametrize("name", ["utter_emergency", "utter_emergency_bleeding", "utter_emergency_es"])
-def test_every_emergency_instruction_says_call_911_now_and_not_to_drive(name):
+def test_every_emergency_instruction_says_call_the_emergency_number_now_and_not_to_drive(name):
     for variant in RESPONSES[name]:
         text = variant["text"]
-        assert "911" in text
+        assert "call {emergency_number}" in text or "llame al {emergency_number}" in text
         assert ("now" in text and "Do not drive yourself" in text) or ("ahora" in text and "No maneje" in text)
 
 
@@ -172,14 +174,14 @@ def test_the_bleeding_instruction_is_its_own_and_names_serious_bleeding():
 
 
 @pytest.mark.parametrize("name", ["utter_emergency", "utter_emergency_bleeding"])
-def test_the_sms_emergency_instructions_fit_one_message(name):
-    sms = [v["text"] for v in RESPONSES[name] if v.get("channel") == "sms"]
+def test_the_sms_emergency_instructions_fit_one_message_even_with_the_longest_clinic_details(name):
+    sms = [clinics.LONGEST.fill(v["text"]) for v in RESPONSES[name] if v.get("channel") == "sms"]
     assert sms and all(len(text) <= 320 for text in sms)
 
 
-def test_the_spanish_reply_says_english_only_the_signs_911_and_the_clinic():
+def test_the_spanish_reply_says_english_only_the_signs_the_emergency_number_and_the_clinic():
     text = RESPONSES["utter_spanish_only"][0]["text"]
-    assert "solo funciona en inglés" in text and "911" in text and "925-477-3030" in text
+    assert "solo funciona en inglés" in text and "llame al {emergency_number}" in text and "{clinic_phone}" in text
     assert "dolor de pecho" in text and "falta de aire" in text and "hinchazón repentina" in text
 
 
@@ -187,3 +189,39 @@ def test_the_screen_and_the_confirming_question_ask_about_now_and_the_last_few_d
     for name in ("utter_ask_emergency_screen", "utter_ask_red_flag_now"):
         assert "last few days" in RESPONSES[name][0]["text"], name
     assert "serious bleeding" in RESPONSES["utter_ask_emergency_screen"][0]["text"].lower()
+
+
+# --- the clinic's details: placeholders filled from clinic.yml ---------------------------------
+
+# Values an action sends with its response ({reasons}) or fills into a reason text ({items}).
+ACTION_VALUES = {"reasons", "items"}
+
+
+def test_the_wording_names_the_clinic_only_by_placeholder():
+    # A detail written out would stay the same when the clinic changes clinic.yml.
+    settings = clinic.current()
+    for name, variants in RESPONSES.items():
+        for variant in variants:
+            text = variant["text"]
+            assert settings.name not in text and settings.phone not in text, name
+            assert not re.search(rf"\b{settings.emergency_number}\b", text), name
+
+
+@pytest.mark.parametrize("name", sorted(RESPONSES))
+def test_every_placeholder_is_a_clinic_detail_a_slot_or_a_value_an_action_sends(name):
+    # Rasa leaves a whole response unfilled when one placeholder has no value: a typo such as
+    # {emergency_numbr} would show the patient "{emergency_number}" in its place.
+    known = set(clinic.PLACEHOLDER_NAMES) | set(DOMAIN["slots"]) | ACTION_VALUES
+    for variant in RESPONSES[name]:
+        assert set(re.findall(r"\{(\w+)\}", variant["text"])) <= known, variant.get("channel")
+
+
+def test_no_slot_shares_a_name_with_a_clinic_detail():
+    assert not set(DOMAIN["slots"]) & set(clinic.PLACEHOLDER_NAMES)
+
+
+def test_the_reason_texts_an_action_fills_in_name_no_clinic_detail():
+    # The action server sends them as a value ({reasons}), which is filled in as it is.
+    for name, variants in RESPONSES.items():
+        if name.startswith(("utter_reason_", "utter_missing_", "utter_unsure_")):
+            assert not clinic.PLACEHOLDER.search(variants[0]["text"]), name

@@ -17,6 +17,8 @@ import pytest
 import textstat
 import yaml
 
+from dvt_triage import clinic
+
 ROOT = Path(__file__).resolve().parents[2]
 RESPONSES = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"]
 
@@ -32,12 +34,14 @@ TEMPORARILY_ALLOWED: set[str] = set()
 
 def plain(text: str) -> str:
     """The text as the patient reads it."""
+    settings = clinic.current()
+    text = settings.fill(text)  # the clinic's details from clinic.yml
     text = re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", text)  # [tap here](tel:911) -> tap here
     text = text.replace("**", "")
     text = re.sub(r"\{items\}", "past clots", text)
     text = re.sub(r"\{reasons\}", "cancer", text)
     text = re.sub(r"\{\w+\}", "yes", text)
-    text = re.sub(r"\b\d{3}-\d{3}-\d{4}\b", "the clinic", text)  # a phone number is not a word to read
+    text = text.replace(settings.phone, "the clinic")  # a phone number is not a word to read
     lines = [line.strip(" -") for line in text.split("\n") if line.strip(" -")]
     return " ".join(line if line[-1] in ".?!:" else line + "." for line in lines)
 

@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from dvt_triage import clinic
 from rasa_plugins.channels.sms_text import (
+    CHANNEL_RESPONSES,
     MAX_SMS_LENGTH,
     Choice,
     Keyword,
@@ -21,6 +23,7 @@ from rasa_plugins.channels.sms_text import (
     to_gsm7,
     to_messages,
 )
+from tests.support import clinics
 
 ROOT = Path(__file__).resolve().parents[2]
 RESPONSES = yaml.safe_load((ROOT / "domain.yml").read_text())["responses"]
@@ -139,19 +142,35 @@ def test_short_replies_of_one_turn_are_joined_and_long_ones_split():
     assert all(sms_length(m) <= MAX_SMS_LENGTH and is_gsm7(m) for m in messages)
 
 
+# The clinic's details as configured, and the longest the settings accept: no clinic can
+# push a text past these limits.
+SETTINGS = {"configured": clinic.current(), "longest": clinics.LONGEST}
+
+
+@pytest.mark.parametrize("settings", SETTINGS.values(), ids=SETTINGS.keys())
 @pytest.mark.parametrize("name", sorted(RESPONSES))
-def test_every_response_in_the_domain_fits_sms(name):
+def test_every_response_in_the_domain_fits_sms(name, settings):
     for variant in RESPONSES[name]:
         if variant.get("channel") not in (None, "sms"):
             continue
-        messages = to_messages([variant["text"]])
+        messages = to_messages([settings.fill(variant["text"])])
         assert messages and all(sms_length(m) <= MAX_SMS_LENGTH and is_gsm7(m) for m in messages)
 
 
-def test_the_sms_emergency_instruction_is_one_message():
-    sms = [v["text"] for v in RESPONSES["utter_emergency"] if v.get("channel") == "sms"]
+@pytest.mark.parametrize("settings", SETTINGS.values(), ids=SETTINGS.keys())
+@pytest.mark.parametrize("name", ["utter_emergency", "utter_emergency_bleeding"])
+def test_the_sms_emergency_instruction_is_one_message(name, settings):
+    sms = [settings.fill(v["text"]) for v in RESPONSES[name] if v.get("channel") == "sms"]
     assert len(sms) == 1 and to_messages(sms) == sms
-    assert sms[0].startswith("EMERGENCY: call 911") and "Do not drive yourself" in sms[0]
+    assert sms[0].startswith(f"EMERGENCY: call {settings.emergency_number} ") and "Do not drive yourself" in sms[0]
+
+
+@pytest.mark.parametrize("settings", SETTINGS.values(), ids=SETTINGS.keys())
+@pytest.mark.parametrize("name", CHANNEL_RESPONSES)
+def test_the_channels_own_replies_are_one_message_each(name, settings):
+    # STOP, START, HELP and a picture are answered by one text, with the clinic's number.
+    (text,) = [settings.fill(v["text"]) for v in RESPONSES[name] if v.get("channel") in (None, "sms")]
+    assert len(to_messages([text])) == 1
 
 
 def test_yes_no_not_sure_buttons_read_as_words():
