@@ -11,12 +11,17 @@
    Screen readers: the widget's message list is not a live region, so new bot messages were
    silent. This makes it a polite log (role="log", aria-live="polite", a name) as the widget
    renders it, so each new message is read once the screen reader is idle. The emergency
-   instruction (the only bot message with a tel:911 link, as in chat-widget.css) is also
-   copied into our own visually hidden role="alert" region, which interrupts. Why a region of
-   our own rather than role="alert" on the message: screen readers announce changes to a live
-   region that was already in the page, reliably; an element that gains role="alert" after
-   it is rendered, nested inside the polite log, is announced by some and not others. The
-   message stays in the log too, so the patient may hear it twice, and finds it there again. */
+   instruction (the only bot message whose wording has a tel: link of its own, as in
+   chat-widget.css) is also copied into our own visually hidden role="alert" region, which
+   interrupts. Why a region of our own rather than role="alert" on the message: screen
+   readers announce changes to a live region that was already in the page, reliably; an
+   element that gains role="alert" after it is rendered, nested inside the polite log, is
+   announced by some and not others. The message stays in the log too, so the patient may
+   hear it twice, and finds it there again.
+
+   The launcher: rasa-webchat 1.0.1 draws it as an icon with an empty alt, so a screen reader
+   read "button" and a sighted patient had to guess. It gets a visible label (styled in
+   chat-widget.css) and the same words as its accessible name. */
 (function () {
   "use strict";
 
@@ -24,7 +29,9 @@
   var INPUT = ".rw-new-message";
   var MESSAGES = ".rw-messages-container";
   var BOT_MESSAGE = ".rw-response";
-  var EMERGENCY_LINK = 'a[href="tel:911"]';
+  var EMERGENCY_LINK = 'a[href^="tel:"]:not(.dvt-phone-link)'; // see chat-widget.css
+  var LAUNCHER = ".rw-launcher";
+  var LAUNCHER_LABEL = "Chat: check your symptoms";
   var pressed = null; // the reply last pressed from the keyboard, until it leaves the page
 
   function makeButton(el) {
@@ -36,6 +43,15 @@
     var found = Array.prototype.slice.call(root.querySelectorAll(selector));
     if (root.matches(selector)) found.unshift(root);
     return found;
+  }
+
+  function labelLauncher(button) {
+    if (button.getAttribute("aria-label") !== LAUNCHER_LABEL) button.setAttribute("aria-label", LAUNCHER_LABEL);
+    if (button.querySelector(".dvt-launcher-label")) return;
+    var label = document.createElement("span");
+    label.className = "dvt-launcher-label";
+    label.textContent = LAUNCHER_LABEL;
+    button.appendChild(label);
   }
 
   function makeLog(el) {
@@ -64,6 +80,7 @@
     if (root.nodeType !== 1) return;
     within(root, REPLY).forEach(makeButton);
     within(root, MESSAGES).forEach(makeLog);
+    within(root, LAUNCHER).forEach(labelLauncher);
     within(root, EMERGENCY_LINK).forEach(function (link) {
       var message = link.closest(BOT_MESSAGE);
       if (message) announce(message);
