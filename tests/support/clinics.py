@@ -27,7 +27,7 @@ def _accepted(settings: clinic.Clinic) -> clinic.Clinic:
 _NOTE_START = "{clinic_name} will check your benefits"
 LONGEST = _accepted(
     clinic.Clinic(
-        name="Saint Bartholomew-Whitfield Vascular Care"[: clinic.MAX_NAME_CHARS],
+        name="Bartholomew-Whitfield Vein & Vascular Co".ljust(clinic.MAX_NAME_CHARS, "."),
         phone="+1 (925) 477-3030 00"[: clinic.MAX_PHONE_CHARS],
         emergency_number="9" * clinic.MAX_EMERGENCY_DIGITS,
         insurance_note=(
