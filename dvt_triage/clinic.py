@@ -35,9 +35,11 @@ ENVIRONMENT = {
 }
 
 # The longest values accepted. The SMS texts are checked to fit their limits with values this
-# long (tests/unit/test_sms_text.py), so a clinic can never push an emergency text past one SMS.
-MAX_NAME_CHARS = 40
-MAX_PHONE_CHARS = 20
+# long (tests/unit/test_sms_text.py, test_outcome_length.py), so that no clinic can push an
+# emergency text past one SMS or the longest outcome past three. Name and phone share the
+# room: 28 + 16 characters is the most with which the outcome still fits.
+MAX_NAME_CHARS = 28
+MAX_PHONE_CHARS = 16
 MAX_EMERGENCY_DIGITS = 5  # 911, 112, 999, 000, ... and South Africa's 10111
 MAX_INSURANCE_NOTE_CHARS = 160
 MIN_PHONE_DIGITS = 3

@@ -27,8 +27,8 @@ def _accepted(settings: clinic.Clinic) -> clinic.Clinic:
 _NOTE_START = "{clinic_name} will check your benefits"
 LONGEST = _accepted(
     clinic.Clinic(
-        name="Bartholomew-Whitfield Vein & Vascular Co".ljust(clinic.MAX_NAME_CHARS, "."),
-        phone="+1 (925) 477-3030 00"[: clinic.MAX_PHONE_CHARS],
+        name="Whitfield Vein & Vascular Co".ljust(clinic.MAX_NAME_CHARS, "."),
+        phone="+1 (925)477-3030".ljust(clinic.MAX_PHONE_CHARS, "0"),
         emergency_number="9" * clinic.MAX_EMERGENCY_DIGITS,
         insurance_note=(
             _NOTE_START + ", so you know what you pay yourself before treatment; ask us about payment plans too."

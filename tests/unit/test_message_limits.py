@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from dvt_triage import clinic
 from dvt_triage import message_limits as m
 from dvt_triage import red_flags
 from rasa_plugins.channels.rest import BadRequest, parse_body
@@ -101,7 +102,7 @@ def test_beyond_the_scanned_part_an_over_long_message_is_not_read():
 
 def test_the_too_long_reply_states_the_limit_and_the_emergency_advice():
     text = response("utter_message_too_long")
-    assert f"{m.MAX_MESSAGE_CHARS:,} characters" in text and "call 911" in text
+    assert f"{m.MAX_MESSAGE_CHARS:,} characters" in text and f"call {clinic.current().emergency_number} now" in text
 
 
 @pytest.mark.parametrize(

@@ -12,21 +12,31 @@ from typing import Any
 
 import pytest
 import yaml
-from rasa.core.nlg import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.actions import ActionAssessHomeCare
-from dvt_triage import criteria
+from dvt_triage import clinic, criteria
 from dvt_triage import slots as s
 from rasa_plugins.channels.sms_text import MAX_SMS_LENGTH, is_gsm7, render_choices, sms_length, to_messages
+from rasa_plugins.clinic_responses import ClinicResponses
+from tests.support import clinics
 
 ROOT = Path(__file__).resolve().parents[2]
 DOMAIN_DICT: dict[str, Any] = yaml.safe_load((ROOT / "domain.yml").read_text())
 DOMAIN = Domain.load(str(ROOT / "domain.yml"))
-NLG = TemplatedNaturalLanguageGenerator(DOMAIN.responses)
+# The Rasa server's generator: the clinic's details from clinic.yml.
+NLG = ClinicResponses(domain=DOMAIN)
+
+
+def generator_for(settings: clinic.Clinic) -> ClinicResponses:
+    """The generator of a server started with `settings`."""
+    nlg = ClinicResponses(domain=DOMAIN)
+    nlg.clinic_values = settings.placeholders()
+    return nlg
+
 MAX_MESSAGES = 3
 MAX_WORDS = 170
 
@@ -47,7 +57,7 @@ CASES = {
 }
 
 
-async def outcome_turn(answers: dict[str, str], channel: str) -> list[dict]:
+async def outcome_turn(answers: dict[str, str], channel: str, nlg: ClinicResponses = NLG) -> list[dict]:
     """The messages of the outcome turn as the channel receives them (text and buttons)."""
     dispatcher = CollectingDispatcher()
     sdk_tracker = Tracker.from_dict({"sender_id": "t", "slots": answers, "events": [], "latest_message": {},
@@ -60,7 +70,7 @@ async def outcome_turn(answers: dict[str, str], channel: str) -> list[dict]:
     for message in dispatcher.messages:
         fill = {k: v for k, v in message.items() if k not in ("response", "text", "buttons", "elements",
                                                                 "custom", "template", "image", "attachment")}
-        rendered.append(await NLG.generate(message["response"], tracker, channel, **fill))
+        rendered.append(await nlg.generate(message["response"], tracker, channel, **fill))
     return rendered
 
 
@@ -86,9 +96,10 @@ async def test_the_outcome_over_rest_is_at_most_three_messages_and_about_150_wor
     assert all("{" not in t for t in texts), texts  # every template variable filled
 
 
+@pytest.mark.parametrize("settings", [clinic.current(), clinics.LONGEST], ids=["configured", "longest clinic details"])
 @pytest.mark.parametrize("case", CASES)
-async def test_the_outcome_over_sms_is_at_most_three_messages(case):
-    messages = as_sms(await outcome_turn(CASES[case], "sms"))
+async def test_the_outcome_over_sms_is_at_most_three_messages(case, settings):
+    messages = as_sms(await outcome_turn(CASES[case], "sms", generator_for(settings)))
     assert len(messages) <= MAX_MESSAGES, messages
     assert all(sms_length(m) <= MAX_SMS_LENGTH and is_gsm7(m) for m in messages)
     assert words(messages) <= MAX_WORDS
@@ -106,7 +117,9 @@ async def test_verdict_first_then_next_step_with_the_clinic_and_warning_signs(ca
     level = criteria.evaluate(CASES[case]).level
     verdict, next_step, more = [m["text"] for m in await outcome_turn(CASES[case], "rest")]
     assert verdict.startswith(VERDICT_OPENINGS[level])
-    assert "925-477-3030" in next_step and "Call 911" in next_step and "chest pain" in next_step
+    settings = clinic.current()
+    assert settings.phone in next_step and f"Call {settings.emergency_number} " in next_step
+    assert "chest pain" in next_step
     assert "MEASURES" in more and "SUMMARY" in more
 
 

@@ -3,19 +3,17 @@ fake Twilio on loopback, and how one turn's replies become text messages."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Iterator
 
 import pytest
-import yaml
 
+from dvt_triage import clinic
 from rasa_plugins.channels.sms import SMSConfigError, SMSSettings, TwilioMessages, TwilioSMSOutput
 from rasa_plugins.channels.sms_store import SMSStore
 from tests.support.fake_twilio import FakeTwilio
+from tests.support.robustness import response
 
-ROOT = Path(__file__).resolve().parents[2]
-RESPONSES = yaml.safe_load((ROOT / "domain.yml").read_text())["responses"]
-EMERGENCY_SMS = next(v["text"] for v in RESPONSES["utter_emergency"] if v.get("channel") == "sms")
+EMERGENCY_SMS = response("utter_emergency", "sms")  # as sent: the clinic's details filled in
 SID, TOKEN, NUMBER = "AC" + "0" * 32, "secret-token", "+15005550006"
 PHONE = "+15550003333"
 CONVERSATION = "sms:" + "5" * 32
@@ -163,7 +161,7 @@ async def test_the_emergency_goes_out_at_once_first_and_alone(fake, store):
 
 
 async def test_a_long_emergency_text_is_split_but_never_joined_with_other_text(fake, store):
-    default = RESPONSES["utter_emergency"][0]["text"]  # the longer, non-SMS wording
+    default = response("utter_emergency")  # the longer, non-SMS wording
     client = messages_for(fake, store)
     out = TwilioSMSOutput(client, "+15550000006")
     await out.send_response(CONVERSATION, {"text": default, "utter_action": "utter_emergency"})
@@ -171,7 +169,7 @@ async def test_a_long_emergency_text_is_split_but_never_joined_with_other_text(f
     await out.flush()
     await client.close()
     sent = fake.to("+15550000006")
-    assert sent[-1] == "ok" and " ".join(sent[:-1]) == default and sent[0].startswith("EMERGENCY: call 911")
+    assert sent[-1] == "ok" and " ".join(sent[:-1]) == default and sent[0].startswith(f"EMERGENCY: call {clinic.current().emergency_number} ")
 
 
 async def test_unbuffered_messages_go_out_at_once(fake, store):

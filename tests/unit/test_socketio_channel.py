@@ -59,7 +59,8 @@ def test_it_keeps_the_socketio_name_so_socketio_response_variations_apply():
 def test_the_widgets_emergency_message_has_the_same_words_a_call_link_and_one_bubble():
     default = EMERGENCY[0]["text"]
     widget = next(v["text"] for v in EMERGENCY if v.get("channel") == "socketio")
-    assert "EMERGENCY: call 911" in widget and "[tap here to call 911](tel:911)" in widget
+    assert "**EMERGENCY: call {emergency_number}**" in widget
+    assert "[tap here to call {emergency_number}](tel:{emergency_tel})" in widget
     assert all(sentence in widget for sentence in default.split(". ")[1:])
     assert "\n\n" not in widget  # the socketio channel sends each paragraph as its own bubble
 
