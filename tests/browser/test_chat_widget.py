@@ -1,7 +1,9 @@
 """The clinic page in a real browser: Debian's chromium driven by Playwright, the rasa-webchat
 widget talking to `rasa run` over socket.io with session persistence, as a patient meets it.
 
-Run by `make test-web` (part of `make test`); screenshots go to results/screenshots/.
+Run by `make test-web` (part of `make test`); screenshots go to results/screenshots/. The
+README's two screenshots (docs/screenshots/) are copies of desktop-1280x800.png and
+phone-390x844.png from there, made by hand when the page's look changes.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import pytest
 import yaml
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
+from dvt_triage import clinic
 from dvt_triage import slots as s
 from harness.servers import ROOT, BIN, Server, free_port, start_actions, start_rasa, wait_until
 
@@ -32,16 +35,19 @@ SCREENSHOTS = ROOT / "results" / "screenshots"
 REPLY_TIMEOUT_MS = 90_000  # the CPU is shared with other test runs
 
 RESPONSES = yaml.safe_load((ROOT / "domain.yml").read_text())["responses"]
-EMERGENCY = "EMERGENCY: call 911"
+# The clinic the servers speak for (clinic.yml; the page server and Rasa read the same file).
+CLINIC = clinic.current()
+EMERGENCY = f"EMERGENCY: call {CLINIC.emergency_number}"
 EMERGENCY_RED = "rgb(176, 0, 32)"  # web/public/chat-widget.css
 # A bot message as the widget shows it (its "typing..." bubble has the same class).
 BOT = ".rw-message:not(.rw-typing-indication) .rw-response"
+LAUNCHER_LABEL = "Chat: check your symptoms"  # web/public/chat-widget-keyboard.js
 
 
 def say(response: str) -> str:
-    """The start of a response's default wording: its first line, as the widget shows it, up
-    to any slot placeholder ("{reasons}" is filled in)."""
-    return RESPONSES[response][0]["text"].split("\n")[0].split("{")[0][:60]
+    """The start of a response's default wording, with the clinic's details filled in: its
+    first line, as the widget shows it, up to any slot placeholder ("{reasons}" is filled in)."""
+    return CLINIC.fill(RESPONSES[response][0]["text"]).split("\n")[0].split("{")[0][:60]
 
 
 @dataclass
@@ -176,7 +182,9 @@ def test_quick_replies_lead_to_an_outcome_and_a_reload_keeps_the_conversation(vi
     assert len([line for line in summary.splitlines() if ": " in line]) == len(s.READ_BACK_ITEMS), summary
     before = user_bubbles(page)
     assert before == ["Start the check"] + [ANSWERS[slot] for slot in s.FORM_SLOTS] + [
-        "That's right", "Summary for my doctor"]
+        "That's right",
+        "Summary for my doctor",
+    ]
 
     page.reload()
     bot_says(page, say("utter_outcome_needs_evaluation"))
@@ -254,7 +262,10 @@ def test_the_emergency_instruction_stands_out_with_a_tap_to_call_link(visit, sit
     type_message(page, "I can't breathe")
     emergency = bot_says(page, EMERGENCY)
     assert "Do not drive yourself" in emergency.inner_text()
-    assert emergency.locator('a[href="tel:911"]').inner_text() == "tap here to call 911"
+    emergency_link = emergency.locator(f'a[href="tel:{CLINIC.emergency_tel}"]')
+    assert emergency_link.inner_text() == f"tap here to call {CLINIC.emergency_number}"
+    # The wording's own link, not one chat-widget-phone-links.js added (its red style says so).
+    assert emergency_link.evaluate("a => a.classList.contains('dvt-phone-link')") is False
     greeting = page.locator(BOT, has_text=say("utter_greet")).first
     assert emergency.evaluate("e => getComputedStyle(e).backgroundColor") == EMERGENCY_RED
     assert greeting.evaluate("e => getComputedStyle(e).backgroundColor") != EMERGENCY_RED
@@ -297,3 +308,174 @@ def test_what_a_user_types_shows_as_text_and_never_runs(visit, site, typed):
     assert page.evaluate("() => [...document.scripts].filter(s => s.text.includes('alert(')).length") == 0
     assert visit.dialogs == [] and visit.errors == []
     screenshot(page, f"widget-escaping-{re.sub(r'[^a-z]+', '-', typed.lower()).strip('-')[:20]}.png")
+
+
+# --- The page on a real screen ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Screen:
+    name: str
+    width: int
+    height: int
+    phone: bool
+
+
+DESKTOP = Screen("desktop", 1280, 800, phone=False)
+PHONE = Screen("phone", 390, 844, phone=True)
+DESKTOP_MESSAGES_MIN_PX = 500  # the box the widget drew by default showed about 330 px
+
+
+def box(locator: Locator) -> dict[str, float]:
+    found = locator.bounding_box()
+    assert found is not None, f"{locator} is not rendered"
+    return found
+
+
+def overlap(a: dict[str, float], b: dict[str, float]) -> bool:
+    return (
+        a["x"] < b["x"] + b["width"]
+        and b["x"] < a["x"] + a["width"]
+        and a["y"] < b["y"] + b["height"]
+        and b["y"] < a["y"] + a["height"]
+    )
+
+
+def text_lines(locator: Locator) -> int:
+    """How many lines an element's text is laid out on (one rectangle per line of a Range)."""
+    return locator.evaluate(
+        "e => { const r = document.createRange(); r.selectNodeContents(e);"
+        " return new Set([...r.getClientRects()].filter(q => q.width > 0).map(q => Math.round(q.top))).size; }"
+    )
+
+
+@pytest.mark.parametrize("screen", [DESKTOP, PHONE], ids=lambda screen: screen.name)
+def test_on_a_real_screen_the_chat_is_large_labelled_and_leaves_the_emergency_notice_in_sight(
+    browser: Browser, site: Site, screen: Screen
+):
+    context = browser.new_context(
+        viewport={"width": screen.width, "height": screen.height},
+        is_mobile=screen.phone,
+        has_touch=screen.phone,
+    )
+    context.set_default_timeout(REPLY_TIMEOUT_MS)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        page.goto(f"{site.page_url}/")
+        notice = page.locator(".alert")
+        expect(notice).to_contain_text(f"Call {CLINIC.emergency_number}")
+
+        # The header's number stays whole ("925-477-" / "3030" could be neither read nor tapped).
+        header_number = page.locator(".site-header .phone")
+        expect(header_number).to_have_text(f"Call {CLINIC.phone}")
+        assert text_lines(header_number) == 1
+        assert box(header_number)["x"] + box(header_number)["width"] <= screen.width  # and on screen
+
+        # The launcher says what it is, on screen and to a screen reader.
+        launcher = page.get_by_role("button", name=LAUNCHER_LABEL, exact=True)
+        expect(launcher).to_be_visible()
+        expect(launcher).to_have_text(LAUNCHER_LABEL)
+        label = box(launcher.get_by_text(LAUNCHER_LABEL, exact=True))
+        assert label["width"] > 0 and label["x"] + label["width"] <= screen.width
+        launcher.click()
+
+        bot_says(page, say("utter_greet"))
+        type_message(page, "how do I book an appointment?")
+        booking = bot_says(page, say("utter_faq_booking"))
+        # The clinic's number in the reply can be tapped, and dials the clinic.
+        number = booking.locator("a.dvt-phone-link")
+        expect(number).to_have_count(1)
+        expect(number).to_have_text(CLINIC.phone)
+        expect(number).to_have_attribute("href", f"tel:{CLINIC.phone_tel}")
+        page.wait_for_timeout(600)  # the widget's opening slide and scroll settle
+
+        chat = page.locator(".rw-widget-container.rw-chat-open")
+        viewport = {"x": 0, "y": 0, "width": screen.width, "height": screen.height}
+        # Wherever the page is scrolled, the open chat never hides the emergency notice.
+        scroll_range = page.evaluate("() => document.scrollingElement.scrollHeight - window.innerHeight")
+        for y in sorted({0, box(notice)["y"] // 2, scroll_range // 2, scroll_range}):
+            page.evaluate(f"() => window.scrollTo(0, {y})")
+            assert not overlap(box(chat), box(notice)), (y, box(chat), box(notice))
+        page.evaluate("() => window.scrollTo(0, 0)")
+        chat_box = box(chat)
+        assert chat_box["x"] >= 0 and chat_box["x"] + chat_box["width"] <= screen.width + 0.5
+        assert chat_box["y"] >= 0 and chat_box["y"] + chat_box["height"] <= screen.height + 0.5
+        if screen.phone:
+            # The notice is pinned above the chat, so "call 911" is in sight the whole time.
+            assert overlap(box(notice), viewport)
+            assert box(notice)["y"] + box(notice)["height"] <= chat_box["y"] + 0.5
+        else:
+            assert box(page.locator(".rw-messages-container"))["height"] >= DESKTOP_MESSAGES_MIN_PX
+        expect(booking).to_be_in_viewport()
+        screenshot(page, f"{screen.name}-{screen.width}x{screen.height}.png")
+        assert errors == []
+    finally:
+        context.close()
+
+
+# Phone numbers as a clinic may write them, and text that must stay text.
+LINKED_NUMBERS = {
+    "925-477-3030": "tel:9254773030",
+    "(925) 477-3030": "tel:9254773030",
+    "925.477.3030": "tel:9254773030",
+    "+1 925 477 3030": "tel:+19254773030",
+    "1-800-555-0199": "tel:18005550199",
+    "+44 20 7946 0018": "tel:+442079460018",
+    "9254773030": "tel:9254773030",
+}
+NOT_NUMBERS = ["2024-05-01", "100 000", "3 to 6 months", "20 mg 2 times", "10:30", "v1.2.3456"]
+
+
+def test_any_phone_number_in_a_bot_message_can_be_tapped_and_nothing_else_is_linked(visit):
+    """chat-widget-phone-links.js on messages as the widget renders them: a bot message with
+    every format, one the user typed with the same numbers, and the emergency instruction."""
+    page = visit.page
+    sentence = ", ".join(f"or {number}" for number in [*LINKED_NUMBERS, *NOT_NUMBERS]) + "."
+    page.evaluate(
+        """([sentence, emergencyTel]) => {
+          const log = document.querySelector('.rw-messages-container');
+          const message = (cls, html) => {
+            const m = document.createElement('div');
+            m.className = 'rw-message dvt-test';
+            m.innerHTML = `<div class="${cls}"><div class="rw-message-text"><p></p></div></div>`;
+            m.querySelector('p').innerHTML = html;
+            log.appendChild(m);
+          };
+          message('rw-response', 'Call ' + sentence.replace(/&/g, '&amp;').replace(/</g, '&lt;'));
+          message('rw-client', 'Call ' + sentence);
+          message('rw-response', `call now: <a href="tel:${emergencyTel}">tap here</a>, or at 925-477-3030`);
+        }""",
+        [sentence, CLINIC.emergency_tel],
+    )
+    bot, user, emergency = (page.locator(".dvt-test").nth(i) for i in range(3))
+    links = bot.locator("a")
+    expect(links).to_have_count(len(LINKED_NUMBERS))
+    found = links.evaluate_all(
+        "links => links.map(a => [a.textContent, a.getAttribute('href'), a.className])"
+    )
+    assert found == [[number, href, "dvt-phone-link"] for number, href in LINKED_NUMBERS.items()]
+    assert bot.inner_text() == "Call " + sentence  # the text reads as before
+    assert user.locator("a").count() == 0  # what the patient typed is never touched
+    # The emergency instruction keeps its own link and its red alert; a number in it is linked too.
+    assert emergency.locator("a").evaluate_all("links => links.map(a => a.className)") == [
+        "",
+        "dvt-phone-link",
+    ]
+    assert (
+        emergency.locator(".rw-response").evaluate("e => getComputedStyle(e).backgroundColor")
+        == EMERGENCY_RED
+    )
+    assert bot.locator(".rw-response").evaluate("e => getComputedStyle(e).backgroundColor") != EMERGENCY_RED
+
+
+def test_only_the_emergency_instructions_carry_a_tel_link_of_their_own():
+    """What chat-widget.css and chat-widget-keyboard.js rely on to tell the emergency message
+    (a red alert, read out at once) from a reply with the clinic's number (linked by script)."""
+    with_own_link = sorted(
+        name
+        for name, variations in RESPONSES.items()
+        if any("](tel:" in variation.get("text", "") for variation in variations)
+    )
+    assert with_own_link and all(name.startswith("utter_emergency") for name in with_own_link), with_own_link
