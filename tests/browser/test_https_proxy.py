@@ -42,6 +42,7 @@ UNITS = {name: DEPLOY / "systemd" / f"dvt-triage-{name}.service" for name in SER
 TARGET = DEPLOY / "systemd" / "dvt-triage.target"
 ENV_EXAMPLE = DEPLOY / "dvt-triage.env.example"
 NGINX_SITE = DEPLOY / "nginx" / "dvt-triage.conf"
+DEBIAN_NGINX_CONF = Path("/etc/nginx/nginx.conf")  # from the nginx-common package
 # The paths and host name the shipped files use, as docs/deployment.md installs them.
 INSTALL_DIR = "/opt/dvt-triage"
 CONFIG_DIR = "/etc/dvt-triage"
@@ -175,8 +176,8 @@ def nginx_config(
     key: Path,
     example: dict[str, str],
 ) -> Path:
-    """deploy/nginx/dvt-triage.conf with test ports and certificate, inside a main config like
-    Debian's /etc/nginx/nginx.conf (which includes sites-enabled/ in its http block)."""
+    """deploy/nginx/dvt-triage.conf with test ports and certificate, included by Debian's
+    /etc/nginx/nginx.conf as it includes sites-enabled/."""
     site = rendered(
         NGINX_SITE.read_text(),
         {
@@ -195,25 +196,27 @@ def nginx_config(
     (tmp / "dvt-triage.conf").write_text(site)
     user = pwd.getpwuid(os.getuid()).pw_name
     group = grp.getgrgid(os.getgid()).gr_name
+    # Debian's own main config, so that the site is proven inside the http block it is
+    # installed into; only what needs root or the machine's /etc and /var is changed.
     main = tmp / "nginx.conf"
-    main.write_text(f"""
-user {user} {group};
-worker_processes 1;
-pid {tmp}/nginx.pid;
-error_log {tmp}/error.log info;
-events {{ worker_connections 256; }}
-http {{
-    include /etc/nginx/mime.types;
-    default_type application/octet-stream;
-    access_log {tmp}/access.log;
-    client_body_temp_path {tmp}/client_body;
-    proxy_temp_path {tmp}/proxy;
-    fastcgi_temp_path {tmp}/fastcgi;
-    uwsgi_temp_path {tmp}/uwsgi;
-    scgi_temp_path {tmp}/scgi;
-    include {tmp}/dvt-triage.conf;
-}}
-""")
+    main.write_text(
+        rendered(
+            DEBIAN_NGINX_CONF.read_text(),
+            {
+                "user www-data;": f"user {user} {group};",
+                "worker_processes auto;": "worker_processes 1;",
+                "pid /run/nginx.pid;": f"pid {tmp}/nginx.pid;",
+                "/var/log/nginx/": f"{tmp}/",
+                "include /etc/nginx/conf.d/*.conf;": "",
+                "include /etc/nginx/sites-enabled/*;": f"include {tmp}/dvt-triage.conf;",
+                "http {": "http {\n"
+                + "".join(
+                    f"\t{kind}_temp_path {tmp}/{kind};\n"
+                    for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+                ),
+            },
+        )
+    )
     return main
 
 
