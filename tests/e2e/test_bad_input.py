@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from twilio.request_validator import RequestValidator
 
+from dvt_triage import clinic
 from dvt_triage import slots as s
 from dvt_triage.message_limits import MAX_MESSAGE_CHARS, MAX_SCAN_CHARS
 from rasa_plugins.channels.sms_text import is_gsm7, to_messages
@@ -38,6 +39,7 @@ from harness.servers import ROOT, Chat, start_actions, start_rasa
 
 
 SID, TOKEN, TWILIO_NUMBER = "AC" + "2" * 32, "bad-input-token", "+15005550006"
+EMERGENCY_NUMBER = clinic.current().emergency_number
 PUBLIC_URL = "https://dvt.example.org/webhooks/sms/webhook"
 TEN_MB = 10 * 1024 * 1024
 FILLER = "I went to the shop this morning and bought some bread and tea. "
@@ -196,7 +198,7 @@ def test_rest_message_at_the_limit_is_read_and_one_over_is_not(servers):
     at_limit = ("no " * MAX_MESSAGE_CHARS)[: MAX_MESSAGE_CHARS]
     assert TOO_LONG not in joined(texts(post(servers["base"], {"sender": "limit", "message": at_limit})))
     over = texts(post(servers["base"], {"sender": "limit", "message": at_limit + "x"}))
-    assert TOO_LONG in joined(over) and "call 911" in joined(over)
+    assert TOO_LONG in joined(over) and f"call {EMERGENCY_NUMBER} now" in joined(over)
 
 
 def test_rest_100_kb_messages(servers):
@@ -205,10 +207,10 @@ def test_rest_100_kb_messages(servers):
     assert TOO_LONG in joined(texts(post(base, {"sender": "long-plain", "message": plain})))
     early = FILLER * 150 + "I can't breathe. " + plain
     assert EMERGENCY in texts(post(base, {"sender": "long-early-flag", "message": early}))[0]
-    # Beyond the part checked for emergency signs: "too long", which itself says to call 911.
+    # Beyond the part checked for emergency signs: "too long", which itself gives the emergency number.
     late = FILLER * (MAX_SCAN_CHARS // len(FILLER) + 20) + "I can't breathe. "
     reply = joined(texts(post(base, {"sender": "long-late-flag", "message": late})))
-    assert TOO_LONG in reply and "call 911 now" in reply
+    assert TOO_LONG in reply and f"call {EMERGENCY_NUMBER} now" in reply
 
 
 def test_rest_too_long_mid_assessment_asks_the_same_question_again(servers):
@@ -446,13 +448,13 @@ def test_sms_odd_text_gets_a_normal_reply(servers, case):
 
 @pytest.mark.parametrize("case", RED_FLAGS_IN_ODD_TEXT)
 def test_sms_red_flags_in_odd_text_still_get_the_emergency_instruction(servers, case):
-    assert Phone(servers).text(RED_FLAGS_IN_ODD_TEXT[case])[0].startswith("EMERGENCY: call 911")
+    assert Phone(servers).text(RED_FLAGS_IN_ODD_TEXT[case])[0].startswith(f"EMERGENCY: call {EMERGENCY_NUMBER} ")
 
 
 def test_sms_long_messages_are_answered(servers):
     phone = Phone(servers)
     assert "too long for me to read" in joined(phone.text(FILLER * (100_000 // len(FILLER))))
-    assert Phone(servers).text(FILLER * 100 + "I can't breathe.")[0].startswith("EMERGENCY: call 911")
+    assert Phone(servers).text(FILLER * 100 + "I can't breathe.")[0].startswith(f"EMERGENCY: call {EMERGENCY_NUMBER} ")
 
 
 def signed(params: dict) -> dict:

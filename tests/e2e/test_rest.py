@@ -8,13 +8,15 @@ from typing import Iterator
 
 import pytest
 
+from dvt_triage import clinic
 from dvt_triage import slots as s
 from tests.support.robustness import GREETING_OFFER
 from harness.servers import Chat, start_actions, start_rasa
 
 
-EMERGENCY = "EMERGENCY: call 911"
-EMERGENCY_ES = "EMERGENCIA: llame al 911"
+CLINIC = clinic.current()
+EMERGENCY = f"EMERGENCY: call {CLINIC.emergency_number} "
+EMERGENCY_ES = f"EMERGENCIA: llame al {CLINIC.emergency_number} "
 BLEEDING = "Serious bleeding"
 ANSWERS_HOME_CARE = {slot: "yes" if slot in s.CONDITIONS else "no" for slot in s.FORM_SLOTS}
 FIRST_QUESTION = "Right now or in the last few days, have you had any of these"
@@ -72,13 +74,13 @@ def advance_to(chat: Chat, user: str, slot: str) -> None:
 
 def test_greeting_says_what_the_assistant_does_and_does_not_do(chat):
     text = joined(chat.send("greet", "hello"))
-    assert "can't diagnose" in text and "doctor" in text and "911" in text
+    assert "can't diagnose" in text and "doctor" in text and f"call {CLINIC.emergency_number} now" in text
 
 
 def test_home_care_possible_leaves_the_decision_to_the_doctor(chat):
     text = answer_all(chat, "home", ANSWERS_HOME_CARE)
     assert "doctors sometimes allow home care" in text and "only your doctor can decide" in text
-    assert "925-477-3030" in text and "Call 911" in text and "MEASURES" in text
+    assert CLINIC.phone in text and f"Call {CLINIC.emergency_number} " in text and "MEASURES" in text
     measures = joined(chat.send("home", "measures"))
     assert "Compression stockings" in measures and "vitamin K" in measures and "do not replace medical care" in measures
     summary = joined(chat.send("home", "summary"))
@@ -91,7 +93,7 @@ def test_not_home_care_says_what_doctors_usually_do_and_not_to_stop_a_blood_thin
     text = answer_all(chat, "excluded", answers)
     assert "For people with cancer and kidney disease, doctors usually" in text
     assert "closer monitoring or hospital-based care" in text and "do not stop a blood thinner" in text
-    assert "925-477-3030" in text
+    assert CLINIC.phone in text
 
 
 def test_needs_evaluation_without_a_scan_says_get_seen_today(chat):
@@ -177,7 +179,7 @@ def test_a_family_mention_is_checked_not_dropped(chat):
     asked = joined(chat.send(user, "my mom had chest pain"))
     assert "in the last few days?" in asked and EMERGENCY not in asked
     resumed = joined(chat.send(user, "no"))
-    assert "call 911" in resumed and "confirmed the clot" in resumed
+    assert f"call {CLINIC.emergency_number} " in resumed and "confirmed the clot" in resumed
 
 
 def test_serious_bleeding_gets_its_own_instruction_at_any_point(chat):
@@ -199,7 +201,7 @@ def test_a_spanish_emergency_gets_the_instruction_in_spanish_and_in_english(chat
 def test_a_spanish_message_that_is_no_emergency_gets_the_spanish_reply_then_the_question_again(chat):
     advance_to(chat, "es-q", s.DIAGNOSIS_CONFIRMED)
     replies = chat.send("es-q", "hola, no entiendo, hablo español")
-    assert "solo funciona en inglés" in replies[0] and "911" in replies[0]
+    assert "solo funciona en inglés" in replies[0] and f"llame al {CLINIC.emergency_number} " in replies[0]
     assert EMERGENCY not in joined(replies) and "confirmed the clot" in replies[-1]
 
 
@@ -257,7 +259,7 @@ def test_without_the_action_server_the_check_goes_on_and_the_outcome_waits_for_i
     assert "Cancer: yes" in joined(chat.send("degrade-mid", "8 is yes"))
     assert "Cancer: no" in joined(chat.send("degrade-mid", "cancer should be no"))
     down = joined(chat.send("degrade-mid", CONFIRM))
-    assert "can't finish the check right now" in down and "925-477-3030" in down and "911" in down
+    assert "can't finish the check right now" in down and CLINIC.phone in down and f"call {CLINIC.emergency_number} now" in down
     assert "can't finish the check right now" in joined(chat.send("degrade-mid", "ok"))
     servers["actions"], _ = start_actions(servers["tmp"], servers["actions_port"])
     # Back: the next message gets the outcome, with every answer kept.

@@ -8,25 +8,25 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-import yaml
 from twilio.request_validator import RequestValidator
 
+from dvt_triage import clinic
 from dvt_triage import slots as s
 from rasa_plugins.channels.sms_text import MAX_SMS_LENGTH, is_gsm7, sms_length, to_messages
 from tests.support.fake_twilio import PUBLIC_URL, TWILIO_NUMBER, FakeTwilio, Phone, sms_server_settings
 from tests.support.robustness import GREETING_OFFER, question
-from harness.servers import ROOT, Server, free_port, start_actions, start_rasa
+from tests.support.robustness import response as domain_response
+from harness.servers import Server, free_port, start_actions, start_rasa
 
 
 SID, TOKEN = "AC" + "1" * 32, "e2e-auth-token"
-RESPONSES = yaml.safe_load((ROOT / "domain.yml").read_text())["responses"]
+CLINIC = clinic.current()
 
 
 def response(name: str) -> list[str]:
-    """The messages a domain response becomes over SMS (its `sms` variant if it has one)."""
-    variants = RESPONSES[name]
-    text = next((v for v in variants if v.get("channel") == "sms"), variants[0])["text"]
-    return to_messages([text])
+    """The messages a domain response becomes over SMS (its `sms` variant if it has one,
+    the clinic's details filled in)."""
+    return to_messages([domain_response(name, "sms")])
 
 
 EMERGENCY = response("utter_emergency")
@@ -74,7 +74,7 @@ def test_every_reply_arrives_as_signed_twiml_ok_and_plain_sms(sms):
     messages = phone.text("hello")
     assert phone.content_type.startswith("text/xml")
     assert len(messages) >= 2  # the greeting is longer than one SMS
-    assert "can't diagnose" in joined(messages) and "911" in joined(messages)
+    assert "can't diagnose" in joined(messages) and f"call {CLINIC.emergency_number} now" in joined(messages)
 
 
 READ_BACK = "please check what I understood"
@@ -92,7 +92,7 @@ def test_a_whole_assessment_by_yes_and_no_to_home_care_possible(sms):
     outcome = phone.text("YES")
     assert 1 <= len(outcome) <= 3
     assert "doctors sometimes allow home care" in joined(outcome) and "only your doctor can decide" in joined(outcome)
-    assert "925-477-3030" in joined(outcome) and "Reply MEASURES" in joined(outcome)
+    assert CLINIC.phone in joined(outcome) and "Reply MEASURES" in joined(outcome)
     assert CHOICE_PROMPT not in joined(outcome)
     assert "Compression stockings" in joined(phone.text("MEASURES"))
     assert "- Cancer: no" in joined(phone.text("summary"))
@@ -118,7 +118,7 @@ def test_numbers_and_not_sure_then_a_correction_by_number_lead_to_needs_evaluati
     assert len(outcome) <= 3
     text = joined(outcome)
     assert "a doctor needs to assess you" in text and "no close follow-up is arranged" in text
-    assert "you were not sure about heart disease" in text and "925-477-3030" in text
+    assert "you were not sure about heart disease" in text and CLINIC.phone in text
 
 
 def test_a_yes_to_an_exclusion_says_what_doctors_usually_do(sms):
@@ -128,7 +128,7 @@ def test_a_yes_to_an_exclusion_says_what_doctors_usually_do(sms):
         phone.text("YES" if slot in s.CONDITIONS + (s.CANCER,) else "NO")
     outcome = phone.text("that's right")
     assert len(outcome) <= 3
-    assert "For people with cancer, doctors usually" in joined(outcome) and "925-477-3030" in joined(outcome)
+    assert "For people with cancer, doctors usually" in joined(outcome) and CLINIC.phone in joined(outcome)
 
 
 def test_emergency_mid_assessment_is_sent_first_and_alone(sms):
@@ -195,7 +195,7 @@ def test_help_and_info_answer_without_interrupting_the_check(sms):
     phone = Phone(sms)
     start_check(phone)
     assert phone.text("HELP") == HELP
-    assert "925-477-3030" in HELP[0] and "call 911" in HELP[0]
+    assert CLINIC.phone in HELP[0] and f"call {CLINIC.emergency_number} now" in HELP[0]
     assert phone.text("info") == HELP
     assert "confirmed the clot" in joined(phone.text("NO"))  # the screen's question was still open
 
