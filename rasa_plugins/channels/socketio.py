@@ -10,7 +10,8 @@ by naming it. Here:
 - a socket sends only into the session it joined: a `user_uttered` naming another session,
   or none, is refused.
 - a malformed event (not an object, a message that is not text) is refused with a warning,
-  never a traceback; and a closed tab no longer makes Sanic log "Invalid response type None".
+  never a traceback; a closed tab, however it closes, is one INFO line, and no longer makes
+  Sanic log "Invalid response type None" with a traceback.
 
 `enter_room`: python-socketio 5.10 made `AsyncServer.enter_room` a coroutine and Rasa 3.6
 calls it without `await`, so the socket never joins the room and the bot never answers.
@@ -73,7 +74,12 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
         return origin_allowed(environ.get("HTTP_ORIGIN"), os.environ.get("CORS_ORIGINS", ""))
 
     async def disconnect(self, sid: Text) -> None:
-        self._joined.pop(sid, None)
+        """A closed tab, a lost network or the widget's own disconnect: one line, no traceback."""
+        session_id = self._joined.pop(sid, None)
+        logger.info(
+            "socketio: a widget disconnected (conversation %s)",
+            pseudonym(session_id) if session_id else "none",
+        )
 
     async def session_request(self, sid: Text, data: Any = None) -> None:
         """Confirm the session the widget asks for if it is one of ours (with session
