@@ -15,17 +15,13 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from dvt_triage import criteria
+from dvt_triage import criteria, responses
 from dvt_triage import slots as s
 from rasa_plugins.log_privacy import install as install_log_privacy
 from rasa_plugins.log_privacy import pseudonym
 
 logger = logging.getLogger(__name__)
 
-UTTER_NEXT_STEP = "utter_next_step"
-UTTER_NEXT_STEP_TODAY = "utter_next_step_today"
-UTTER_OUTCOME_MORE = "utter_outcome_more"
-UTTER_REASON_UNSURE = "utter_reason_unsure"
 # Over SMS the conversation id is a phone number: logs name conversations by a salted hash.
 install_log_privacy()
 
@@ -76,30 +72,30 @@ def outcome_messages(
     values filled into it: the verdict with its reasons, the next step, and the offer of
     the home-care measures and the summary for the doctor."""
     if result.level == s.NOT_HOME_CARE:
-        reasons = _listed([text(f"utter_reason_{slot}") for slot in result.exclusion_reasons])
-        verdict = (f"utter_outcome_{result.level}", {"reasons": reasons})
+        reasons = _listed([text(responses.reason(slot)) for slot in result.exclusion_reasons])
+        verdict = (responses.outcome(result.level), {"reasons": reasons})
     elif result.level == s.NEEDS_EVALUATION:
-        parts = [text(f"utter_missing_{slot}") for slot in result.unmet_conditions]
+        parts = [text(responses.missing(slot)) for slot in result.unmet_conditions]
         if result.unknown:
-            unsure = _listed([text(f"utter_unsure_{slot}") for slot in result.unknown])
-            parts.append(text(UTTER_REASON_UNSURE).format(items=unsure))
-        verdict = (f"utter_outcome_{result.level}", {"reasons": "; ".join(parts)})
+            unsure = _listed([text(responses.unsure(slot)) for slot in result.unknown])
+            parts.append(text(responses.REASON_UNSURE).format(items=unsure))
+        verdict = (responses.outcome(result.level), {"reasons": "; ".join(parts)})
     else:
-        verdict = (f"utter_outcome_{result.level}", {})
-    return [verdict, (next_step(answers), {}), (UTTER_OUTCOME_MORE, {})]
+        verdict = (responses.outcome(result.level), {})
+    return [verdict, (next_step(answers), {}), (responses.OUTCOME_MORE, {})]
 
 
 def next_step(answers: Dict[str, Any]) -> Text:
     """A clot not confirmed by a scan, or not yet treated, is to be seen today (the article:
     a clot "always requires medical evaluation"); an unknown answer counts as not."""
     confirmed_and_treated = all(answers.get(slot) == s.YES for slot in (s.DIAGNOSIS_CONFIRMED, s.ANTICOAGULANT_STARTED))
-    return UTTER_NEXT_STEP if confirmed_and_treated else UTTER_NEXT_STEP_TODAY
+    return responses.NEXT_STEP if confirmed_and_treated else responses.NEXT_STEP_TODAY
 
 
 def outcome_responses(result: criteria.Assessment) -> List[Text]:
     """Every response an outcome can use, the reason texts included (for checks of the domain)."""
-    used = [f"utter_outcome_{result.level}", UTTER_NEXT_STEP, UTTER_NEXT_STEP_TODAY, UTTER_OUTCOME_MORE]
-    used += [f"utter_reason_{slot}" for slot in result.exclusion_reasons]
-    used += [f"utter_missing_{slot}" for slot in result.unmet_conditions]
-    used += [f"utter_unsure_{slot}" for slot in result.unknown] + [UTTER_REASON_UNSURE]
+    used = [responses.outcome(result.level), responses.NEXT_STEP, responses.NEXT_STEP_TODAY, responses.OUTCOME_MORE]
+    used += [responses.reason(slot) for slot in result.exclusion_reasons]
+    used += [responses.missing(slot) for slot in result.unmet_conditions]
+    used += [responses.unsure(slot) for slot in result.unknown] + [responses.REASON_UNSURE]
     return used

@@ -10,24 +10,18 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional
 
-from dvt_triage import answers
+from dvt_triage import answers, intents, responses
 from dvt_triage import slots as s
 
 WHY = re.compile(r"\bwhy\b|what for|what does (that|this) (have to do|matter)|why do you (ask|need)", re.I)
-FAQ_PREFIX = "faq_"
-INTENT_ASK_WHY = "ask_why"
 
 # After the outcome, one word away: the article's home-care measures and the summary of the
 # answers for the doctor (typed, or a button whose payload is the intent).
-UTTER_MEASURES = "utter_home_care_measures"
-UTTER_SUMMARY = "utter_answer_summary"
 MEASURES = re.compile(r"\bmeasures?\b", re.I)
 SUMMARY = re.compile(r"\bsummary\b", re.I)
 MAX_KEYWORD_WORDS = 6
 
 # Responses (domain.yml) said before the form asks its next question.
-UTTER_NOTED = "utter_noted"
-UTTER_CLARIFY = "utter_clarify"
 
 
 @dataclass(frozen=True)
@@ -45,33 +39,29 @@ def read(text: str, intent: str, requested: Optional[str]) -> FormTurn:
     """What a reply to the question `requested` says, and how the assistant responds first."""
     found = answers.interpret(text, requested)
     if requested and requested not in found:
-        reply = UTTER_NOTED if found else _reply_to_non_answer(intent, text, requested)
+        reply = responses.NOTED if found else _reply_to_non_answer(intent, text, requested)
         return FormTurn(found, reply, answered_requested=False)
-    if intent.startswith(FAQ_PREFIX) and found:
+    if intents.is_faq(intent) and found:
         # "No. And what is a DVT, anyway?" answers and asks: answer the question too.
-        return FormTurn(found, f"utter_{intent}")
+        return FormTurn(found, responses.faq_answer(intent))
     return FormTurn(found)
 
 
-def _why(slot: str) -> str:
-    return f"utter_why_{slot}"
-
-
 # The replies `read` gives whatever the intent; an FAQ answer depends on the intent.
-_REPLIES = frozenset({UTTER_NOTED, UTTER_CLARIFY, *(_why(slot) for slot in s.FORM_SLOTS)})
+_REPLIES = frozenset({responses.NOTED, responses.CLARIFY, *(responses.why(slot) for slot in s.FORM_SLOTS)})
 
 
 def is_reply(action: Optional[str], intent: str) -> bool:
     """Whether `action` is a response `read` may have given to a reply with `intent`."""
-    return action in _REPLIES or (intent.startswith(FAQ_PREFIX) and action == f"utter_{intent}")
+    return action in _REPLIES or (intents.is_faq(intent) and action == responses.faq_answer(intent))
 
 
 def _reply_to_non_answer(intent: str, text: str, requested: str) -> str:
-    if intent == INTENT_ASK_WHY or WHY.search(text):
-        return _why(requested)
-    if intent.startswith(FAQ_PREFIX):
-        return f"utter_{intent}"
-    return UTTER_CLARIFY
+    if intent == intents.ASK_WHY or WHY.search(text):
+        return responses.why(requested)
+    if intents.is_faq(intent):
+        return responses.faq_answer(intent)
+    return responses.CLARIFY
 
 
 def all_answered(slot_values: dict[str, Optional[str]]) -> bool:
@@ -90,13 +80,13 @@ def after_outcome(text: str, intent: str) -> Optional[str]:
     """The response a request after the outcome asks for: the home-care measures or the
     summary, by button (intent) or by a short message naming it ("measures", "the summary
     please"). None for anything else, or a message naming both."""
-    if intent == s.INTENT_SHOW_MEASURES:
-        return UTTER_MEASURES
-    if intent == s.INTENT_SHOW_SUMMARY:
-        return UTTER_SUMMARY
+    if intent == intents.SHOW_MEASURES:
+        return responses.HOME_CARE_MEASURES
+    if intent == intents.SHOW_SUMMARY:
+        return responses.ANSWER_SUMMARY
     if len(text.split()) > MAX_KEYWORD_WORDS:
         return None
     measures, summary = bool(MEASURES.search(text)), bool(SUMMARY.search(text))
     if measures != summary:
-        return UTTER_MEASURES if measures else UTTER_SUMMARY
+        return responses.HOME_CARE_MEASURES if measures else responses.ANSWER_SUMMARY
     return None

@@ -18,18 +18,19 @@ import re
 from dataclasses import dataclass, field
 from typing import Mapping, Optional
 
-from dvt_triage import answers
+from dvt_triage import answers, responses
 from dvt_triage import slots as s
 
 ITEMS = s.READ_BACK_ITEMS
 
 # Responses (domain.yml) of the read-back.
-UTTER_READ_BACK = "utter_read_back"  # the numbered list and "is this right?"
-UTTER_CHANGED = "utter_read_back_changed"  # "changed", before the list again
-UTTER_WHICH = "utter_read_back_which"  # "which answer should I change?"
-UTTER_UNCLEAR = "utter_read_back_unclear"  # a reply that could not be read
-UTTER_PROMPT = "utter_read_back_prompt"  # "is the list above right?" after a question
-RESPONSES = (UTTER_READ_BACK, UTTER_CHANGED, UTTER_WHICH, UTTER_UNCLEAR, UTTER_PROMPT)
+RESPONSES = (
+    responses.READ_BACK,
+    responses.READ_BACK_CHANGED,
+    responses.READ_BACK_WHICH,
+    responses.READ_BACK_UNCLEAR,
+    responses.READ_BACK_PROMPT,
+)
 
 # A confirmation is made only of these words, with at least one that affirms.
 CONFIRM_WORDS = frozenset(

@@ -6,20 +6,22 @@ emergency number is filled in from the clinic settings (dvt_triage.clinic) when 
 
 from __future__ import annotations
 
+from dvt_triage import responses
+
 SAFETY_LINE = "If you have new chest pain, shortness of breath or sudden leg swelling, call {emergency_number} now."
 
 # Every reply that did not understand, or could not help, and so ends with SAFETY_LINE
 # (tests/unit/test_domain.py checks each of their variants).
 SAFETY_NET_RESPONSES = (
-    "utter_default",
-    "utter_fallback",
-    "utter_clarify",
-    "utter_out_of_scope",
-    "utter_noted",
-    "utter_read_back_unclear",
-    "utter_assessment_unavailable",
-    "utter_message_too_long",
-    "utter_spanish_only",
-    "utter_refer_to_doctor",
-    "utter_medication_change",
+    responses.DEFAULT,
+    responses.FALLBACK,
+    responses.CLARIFY,
+    responses.OUT_OF_SCOPE,
+    responses.NOTED,
+    responses.READ_BACK_UNCLEAR,
+    responses.UNAVAILABLE,
+    responses.TOO_LONG,
+    responses.SPANISH_ONLY,
+    responses.REFER_TO_DOCTOR,
+    responses.MEDICATION_CHANGE,
 )

@@ -62,13 +62,10 @@ NEEDS_EVALUATION = "needs_evaluation"
 HOME_CARE_POSSIBLE = "home_care_possible"
 TRIAGE_LEVELS = (EMERGENCY, NOT_HOME_CARE, NEEDS_EVALUATION, HOME_CARE_POSSIBLE)
 
-# Names in the Rasa domain that the in-process plugins and actions share.
+# The form, the custom action and the entity of the domain that the plugins and actions share
+# (intents: dvt_triage.intents; responses: dvt_triage.responses).
 ASSESSMENT_FORM = "assessment_form"
 ACTION_ASSESS_HOME_CARE = "action_assess_home_care"
-INTENT_EMERGENCY = "emergency"
-INTENT_RED_FLAG_CONTEXT = "red_flag_context"
-INTENT_STOP = "stop"
-INTENT_RESTART = "restart"
 RED_FLAG_ENTITY = "red_flag"
 
 # The read-back of the answers before the outcome (dvt_triage.read_back): the slot holds
@@ -79,7 +76,3 @@ READ_BACK_WHICH = "which"  # "not right": asked which answer to change
 READ_BACK_ASK_PREFIX = "ask:"  # "ask:<slot>": asked what an item's answer should be
 READ_BACK_CONFIRMED = "confirmed"  # the patient confirmed the list: the outcome may be given
 READ_BACK_ITEMS = ASSESSMENT_SLOTS
-
-# After the outcome: the home-care measures and the summary for the doctor, on request.
-INTENT_SHOW_MEASURES = "show_home_care_measures"
-INTENT_SHOW_SUMMARY = "show_answer_summary"

@@ -37,26 +37,26 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, Event, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from dvt_triage import answers, form_turn, read_back
+from dvt_triage import answers, form_turn, intents, read_back, responses
 from dvt_triage import slots as s
 from rasa_plugins import override_policy
 from rasa_plugins.deterministic_policy import DeterministicPolicy
 
 # Intents that TriageOverridePolicy answers: never read as an answer to the form.
-OVERRIDE_INTENTS = {s.INTENT_EMERGENCY, s.INTENT_RED_FLAG_CONTEXT, s.INTENT_STOP, s.INTENT_RESTART}
+OVERRIDE_INTENTS = {intents.EMERGENCY, intents.RED_FLAG_CONTEXT, intents.STOP, intents.RESTART}
 # Replies after which the read-back (or the item's question) is asked again.
-RESUME_READ_BACK_AFTER = {form_turn.UTTER_CLARIFY, "utter_red_flag_cleared", "utter_message_too_long"}
+RESUME_READ_BACK_AFTER = {responses.CLARIFY, responses.RED_FLAG_CLEARED, responses.TOO_LONG}
 # Read-back replies after which the patient has the word.
-LISTEN_AFTER = {read_back.UTTER_READ_BACK, read_back.UTTER_WHICH, read_back.UTTER_UNCLEAR, read_back.UTTER_PROMPT}
+LISTEN_AFTER = {responses.READ_BACK, responses.READ_BACK_WHICH, responses.READ_BACK_UNCLEAR, responses.READ_BACK_PROMPT}
 OUTCOME_LEVELS = {s.HOME_CARE_POSSIBLE, s.NOT_HOME_CARE, s.NEEDS_EVALUATION}
-AFTER_OUTCOME_RESPONSES = {form_turn.UTTER_MEASURES, form_turn.UTTER_SUMMARY}
+AFTER_OUTCOME_RESPONSES = {responses.HOME_CARE_MEASURES, responses.ANSWER_SUMMARY}
 
 # A question, by intent, and its answer (an FAQ intent faq_x is answered by utter_faq_x).
 QUESTION_REPLIES = {
-    "medication_change": "utter_medication_change",
-    "other_medical": "utter_refer_to_doctor",
-    "ask_question": "utter_ask_question",
-    "bot_challenge": "utter_bot_challenge",
+    intents.MEDICATION_CHANGE: responses.MEDICATION_CHANGE,
+    intents.OTHER_MEDICAL: responses.REFER_TO_DOCTOR,
+    intents.ASK_QUESTION: responses.ASK_QUESTION,
+    intents.BOT_CHALLENGE: responses.BOT_CHALLENGE,
 }
 # The message is worded as a question: a question mark, a question word, or a question's
 # opening ("r stockings needed", "do u take blue cross").
@@ -73,12 +73,11 @@ ASKS = re.compile(
     re.I,
 )
 # Intents a question may get when the model cannot place it: referred, never the fallback.
-UNPLACED = {"inform", "nlu_fallback"}
+UNPLACED = {intents.INFORM, intents.NLU_FALLBACK}
 # A yes, no or not sure worded as a question of more than a few words ("she takes ginkgo with
 # it, is that alright") is no answer either: a question the model could not place.
-ANSWER_INTENTS = {"affirm", "deny", "unsure"}
+ANSWER_INTENTS = {intents.AFFIRM, intents.DENY, intents.UNSURE}
 MAX_ANSWER_WORDS = 5
-UTTER_REFER = "utter_refer_to_doctor"
 # A message that opens with a direct answer to the question asked: only then does a question
 # also answer it ("No. What is a DVT anyway?").
 DIRECT_ANSWER = re.compile(
@@ -90,19 +89,18 @@ DIRECT_ANSWER = re.compile(
 )
 
 # The greeting and the offer of the check: what the patient's reply may start.
-OFFERS = {"utter_greet", "utter_offer_check"}
-UTTER_OFFER_CHECK = "utter_offer_check"
-START_INTENTS = {"affirm", "start_check"}
+OFFERS = {responses.GREET, responses.OFFER_CHECK}
+START_INTENTS = {intents.AFFIRM, intents.START_CHECK}
 # Below this confidence a yes to the offer, or "start the check", is asked again.
 MIN_CONFIDENCE = 0.5
 # After the offer, replies that are not understood get the two choices again.
-UNCLEAR_AFTER_OFFER = {"nlu_fallback", "deny", "unsure"}
+UNCLEAR_AFTER_OFFER = {intents.NLU_FALLBACK, intents.DENY, intents.UNSURE}
 
 
 def question_reply(intent: str) -> Optional[str]:
     """The answer to a question with this intent, or None when the intent is no question."""
-    if intent.startswith(form_turn.FAQ_PREFIX):
-        return f"utter_{intent}"
+    if intent.startswith(intents.FAQ_PREFIX):
+        return responses.faq_answer(intent)
     return QUESTION_REPLIES.get(intent)
 
 
@@ -125,7 +123,8 @@ class AssessmentFormPolicy(DeterministicPolicy):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"priority": 7}
+        # Below the safety overrides, above RulePolicy's form happy path.
+        return {"priority": override_policy.PRIORITY - 1}
 
     def predict_action_probabilities(
         self,
@@ -140,17 +139,17 @@ class AssessmentFormPolicy(DeterministicPolicy):
         state = tracker.get_slot(s.READ_BACK)
         slot_values = {slot: tracker.get_slot(slot) for slot in s.FORM_SLOTS}
         if last_action != ACTION_LISTEN_NAME or not tracker.latest_message:
-            if in_form and (form_turn.is_reply(last_action, intent) or last_action in (question_reply(intent), UTTER_REFER)):
+            if in_form and (form_turn.is_reply(last_action, intent) or last_action in (question_reply(intent), responses.REFER_TO_DOCTOR)):
                 # The reply to a non-answer was said: the form asks its next question.
                 return self._predict(s.ASSESSMENT_FORM, domain)
             if in_form:
                 return self._abstain(domain)
-            if last_action in (UTTER_REFER, UTTER_OFFER_CHECK) and not read_back.pending(state):
+            if last_action in (responses.REFER_TO_DOCTOR, responses.OFFER_CHECK) and not read_back.pending(state):
                 # The referral or the two choices again, outside the check: the patient has the word.
                 return self._predict(ACTION_LISTEN_NAME, domain)
             if last_action == s.ASSESSMENT_FORM and form_turn.all_answered(slot_values):
                 # The form is complete: read the answers back before any outcome.
-                return self._predict(read_back.UTTER_READ_BACK, domain, [SlotSet(s.READ_BACK, s.READ_BACK_SHOWN)])
+                return self._predict(responses.READ_BACK, domain, [SlotSet(s.READ_BACK, s.READ_BACK_SHOWN)])
             if last_action == s.ACTION_ASSESS_HOME_CARE or (
                 last_action in AFTER_OUTCOME_RESPONSES and tracker.get_slot(s.TRIAGE_LEVEL) in OUTCOME_LEVELS
             ):
@@ -159,7 +158,7 @@ class AssessmentFormPolicy(DeterministicPolicy):
                 return self._predict(ACTION_LISTEN_NAME, domain)
             return self._after_read_back_reply(last_action or "", state, domain)
         if intent in OVERRIDE_INTENTS and not (
-            intent == s.INTENT_RED_FLAG_CONTEXT and override_policy.answer_in_the_questions_words(tracker, domain)
+            intent == intents.RED_FLAG_CONTEXT and override_policy.answer_in_the_questions_words(tracker, domain)
         ):
             return self._abstain(domain)
         if in_form:
@@ -178,7 +177,7 @@ class AssessmentFormPolicy(DeterministicPolicy):
                 return self._predict(response, domain)
         if unplaced_question(intent, tracker.latest_message.text or ""):
             # A question the model cannot place: the referral, never the fallback.
-            return self._predict(UTTER_REFER, domain)
+            return self._predict(responses.REFER_TO_DOCTOR, domain)
         return self._abstain(domain)
 
     def _read_correction(
@@ -192,33 +191,33 @@ class AssessmentFormPolicy(DeterministicPolicy):
         events: List[Event] = [SlotSet(slot, value) for slot, value in reading.changes.items()]
         if reading.ask_value:
             events.append(SlotSet(s.READ_BACK, s.READ_BACK_ASK_PREFIX + reading.ask_value))
-            return self._predict(f"utter_ask_{reading.ask_value}", domain, events)
+            return self._predict(responses.ask(reading.ask_value), domain, events)
         if reading.changes:
             events.append(SlotSet(s.READ_BACK, s.READ_BACK_SHOWN))
-            return self._predict(read_back.UTTER_CHANGED, domain, events)
+            return self._predict(responses.READ_BACK_CHANGED, domain, events)
         if reading.ask_which:
-            return self._predict(read_back.UTTER_WHICH, domain, [SlotSet(s.READ_BACK, s.READ_BACK_WHICH)])
+            return self._predict(responses.READ_BACK_WHICH, domain, [SlotSet(s.READ_BACK, s.READ_BACK_WHICH)])
         # Not understood: never a confirmation. A question is answered, then asked again.
         if question_reply(intent):
             return self._predict(question_reply(intent), domain)
         if read_back.asked_item(state):
-            return self._predict(form_turn.UTTER_CLARIFY, domain)
-        return self._predict(read_back.UTTER_UNCLEAR, domain)
+            return self._predict(responses.CLARIFY, domain)
+        return self._predict(responses.READ_BACK_UNCLEAR, domain)
 
     def _after_read_back_reply(self, last_action: Text, state: Optional[Text], domain: Domain) -> PolicyPrediction:
         """What follows the assistant's own reply while the read-back waits."""
         if not read_back.pending(state):
             return self._abstain(domain)
-        if last_action == read_back.UTTER_CHANGED:
-            return self._predict(read_back.UTTER_READ_BACK, domain)
+        if last_action == responses.READ_BACK_CHANGED:
+            return self._predict(responses.READ_BACK, domain)
         if (
             last_action in RESUME_READ_BACK_AFTER
-            or last_action.startswith(f"utter_{form_turn.FAQ_PREFIX}")
+            or last_action.startswith(responses.faq_answer(intents.FAQ_PREFIX))
             or last_action in QUESTION_REPLIES.values()
         ):
             asked = read_back.asked_item(state)
-            return self._predict(f"utter_ask_{asked}" if asked else read_back.UTTER_PROMPT, domain)
-        if last_action in LISTEN_AFTER or last_action.startswith("utter_ask_"):
+            return self._predict(responses.ask(asked) if asked else responses.READ_BACK_PROMPT, domain)
+        if last_action in LISTEN_AFTER or last_action.startswith(responses.ASK_PREFIX):
             return self._predict(ACTION_LISTEN_NAME, domain)
         return self._abstain(domain)
 
@@ -228,18 +227,18 @@ class AssessmentFormPolicy(DeterministicPolicy):
         hesitate, but the model is unsure of it, or after the offer when it is not understood;
         None otherwise."""
         confidence = float(tracker.latest_message.intent.get("confidence") or 0.0)
-        if intent == "start_check" and confidence < MIN_CONFIDENCE:
-            return UTTER_OFFER_CHECK
+        if intent == intents.START_CHECK and confidence < MIN_CONFIDENCE:
+            return responses.OFFER_CHECK
         if unplaced_question(intent, tracker.latest_message.text or ""):
             return None  # referred (below)
-        if intent in UNCLEAR_AFTER_OFFER | START_INTENTS and intent != "nlu_fallback" and confidence < MIN_CONFIDENCE:
+        if intent in UNCLEAR_AFTER_OFFER | START_INTENTS and intent != intents.NLU_FALLBACK and confidence < MIN_CONFIDENCE:
             # A yes, no or not sure the model is unsure of ("asdfgh" read as yes at 0.32).
-            return UTTER_OFFER_CHECK
+            return responses.OFFER_CHECK
         last_bot = tracker.get_last_event_for(ActionExecuted, action_names_to_exclude=[ACTION_LISTEN_NAME])
-        if intent == "nlu_fallback" and last_bot and last_bot.action_name in OFFERS:
+        if intent == intents.NLU_FALLBACK and last_bot and last_bot.action_name in OFFERS:
             # Not understood after the offer: the two choices again, unless it is a question
             # (referred below).
-            return None if asks(tracker.latest_message.text or "") else UTTER_OFFER_CHECK
+            return None if asks(tracker.latest_message.text or "") else responses.OFFER_CHECK
         return None
 
     def _read_reply(self, tracker: DialogueStateTracker, domain: Domain, intent: Text) -> PolicyPrediction:
@@ -255,7 +254,7 @@ class AssessmentFormPolicy(DeterministicPolicy):
             # An answer the model reads as a topic ("I'm on Eliquis") is still an answer.
             worded_as_question = bool(reply) and asks(text)
             if requested not in found or (worded_as_question and not DIRECT_ANSWER.search(text)):
-                return self._predict(reply or UTTER_REFER, domain, [SlotSet(s.REQUESTED_SLOT, None)])
+                return self._predict(reply or responses.REFER_TO_DOCTOR, domain, [SlotSet(s.REQUESTED_SLOT, None)])
         turn = form_turn.read(text, intent, requested)
         events = [SlotSet(slot, value) for slot, value in turn.answers.items()]
         if turn.reply is None:

@@ -33,30 +33,23 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, Event, Restarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from dvt_triage import answers, language, read_back, red_flags
+from dvt_triage import answers, intents, language, read_back, red_flags, responses
 from dvt_triage import slots as s
 from rasa_plugins import action_server_timeout
 from rasa_plugins.deterministic_policy import DeterministicPolicy
 from rasa_plugins.message_guard import TOO_LONG_KEY
 from rasa_plugins.red_flag_classifier import LANGUAGE_KEY, RED_FLAG_KEY
 
-UTTER_EMERGENCY = "utter_emergency"
-UTTER_EMERGENCY_BLEEDING = "utter_emergency_bleeding"
-UTTER_EMERGENCY_ES = "utter_emergency_es"
-UTTER_SPANISH_ONLY = "utter_spanish_only"
 # The sign class with its own emergency wording (dvt_triage/data/red_flags.yml).
 SERIOUS_BLEEDING = "serious_bleeding"
-ENGLISH_EMERGENCIES = (UTTER_EMERGENCY, UTTER_EMERGENCY_BLEEDING)
+ENGLISH_EMERGENCIES = (responses.EMERGENCY, responses.EMERGENCY_BLEEDING)
 # Every emergency instruction: a channel sends each at once and on its own.
-EMERGENCY_INSTRUCTIONS = (*ENGLISH_EMERGENCIES, UTTER_EMERGENCY_ES)
-UTTER_ASK_RED_FLAG_NOW = "utter_ask_red_flag_now"
-UTTER_RED_FLAG_CLEARED = "utter_red_flag_cleared"
-UTTER_STOPPED = "utter_stopped"
-UTTER_GREET = "utter_greet"
-UTTER_RESTART = "utter_restart"
-UTTER_UNAVAILABLE = "utter_assessment_unavailable"
-UTTER_TOO_LONG = "utter_message_too_long"
+EMERGENCY_INSTRUCTIONS = (*ENGLISH_EMERGENCIES, responses.EMERGENCY_SPANISH)
 RED_FLAG_CHECK = "red_flag_check"
+# The policies' order is set here and in AssessmentFormPolicy, not in config.yml: the safety
+# overrides outrank every policy, including the form's reader (one below) and RulePolicy
+# (rasa.core.constants.RULE_POLICY_PRIORITY, 4), so that an active form cannot hide them.
+PRIORITY = 8
 # The custom action that always returns events when it succeeds: an ActionExecuted with
 # nothing after it means the action server failed (down, timed out, or erroring).
 # (The form's answers are read in-process by AssessmentFormPolicy.)
@@ -64,7 +57,7 @@ CUSTOM_ACTIONS = {s.ACTION_ASSESS_HOME_CARE}
 ASKED = "asked"
 
 # Actions after which the only sensible next step is to listen.
-LISTEN_AFTER = {*ENGLISH_EMERGENCIES, UTTER_ASK_RED_FLAG_NOW, UTTER_STOPPED, UTTER_GREET, UTTER_UNAVAILABLE}
+LISTEN_AFTER = {*ENGLISH_EMERGENCIES, responses.ASK_RED_FLAG_NOW, responses.STOPPED, responses.GREET, responses.UNAVAILABLE}
 
 
 def _words(text: str) -> set[str]:
@@ -92,7 +85,7 @@ def answer_in_the_questions_words(tracker: DialogueStateTracker, domain: Domain)
     if status == red_flags.CONTEXT and conditions:
         pass  # a long-standing condition ("I've got angina") is what the exclusions ask about
     elif status in (red_flags.SUSPECTED, red_flags.CONTEXT):
-        question = _words(domain.responses.get(f"utter_ask_{requested}", [{}])[0].get("text", ""))
+        question = _words(domain.responses.get(responses.ask(requested), [{}])[0].get("text", ""))
         mentions = red_flag.get("words") or []
         if not mentions or not all(_words(m) & question for m in mentions):
             return False
@@ -113,7 +106,7 @@ class TriageOverridePolicy(DeterministicPolicy):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"priority": 8}
+        return {"priority": PRIORITY}
 
     def predict_action_probabilities(
         self,
@@ -125,54 +118,54 @@ class TriageOverridePolicy(DeterministicPolicy):
         last_action = tracker.latest_action_name
         if self._custom_action_failed(tracker):
             # The answers are kept: the next message asks for the outcome again.
-            return self._predict(UTTER_UNAVAILABLE, domain)
+            return self._predict(responses.UNAVAILABLE, domain)
         if last_action == ACTION_LISTEN_NAME and tracker.latest_message:
             return self._after_user_message(tracker, domain)
         if last_action in LISTEN_AFTER:
             return self._predict(ACTION_LISTEN_NAME, domain)
-        if last_action == UTTER_EMERGENCY_ES:
+        if last_action == responses.EMERGENCY_SPANISH:
             return self._predict(self._english_emergency(tracker), domain)
-        if last_action in (UTTER_TOO_LONG, UTTER_SPANISH_ONLY):
+        if last_action in (responses.TOO_LONG, responses.SPANISH_ONLY):
             # Ask again whatever was asked before the message that could not be read.
             if tracker.get_slot(RED_FLAG_CHECK) == ASKED:
-                return self._predict(UTTER_ASK_RED_FLAG_NOW, domain)
+                return self._predict(responses.ASK_RED_FLAG_NOW, domain)
             return self._resume(tracker, domain)
-        if last_action == UTTER_RED_FLAG_CLEARED:
+        if last_action == responses.RED_FLAG_CLEARED:
             return self._resume(tracker, domain)
-        if last_action == UTTER_RESTART:
-            return self._predict(UTTER_GREET, domain)
+        if last_action == responses.RESTART:
+            return self._predict(responses.GREET, domain)
         return self._abstain(domain)
 
     def _after_user_message(self, tracker: DialogueStateTracker, domain: Domain) -> PolicyPrediction:
         intent = tracker.latest_message.intent.get("name")
         text = tracker.latest_message.text or ""
-        if intent == s.INTENT_RESTART:
+        if intent == intents.RESTART:
             # A fresh conversation: the Restarted event clears every slot and the form.
-            return self._predict(UTTER_RESTART, domain, [Restarted()])
+            return self._predict(responses.RESTART, domain, [Restarted()])
         spanish = tracker.latest_message.parse_data.get(LANGUAGE_KEY) == language.SPANISH
-        first = UTTER_EMERGENCY_ES if spanish else self._english_emergency(tracker)
+        first = responses.EMERGENCY_SPANISH if spanish else self._english_emergency(tracker)
         emergency = self._predict(first, domain, self._end_assessment(tracker, s.EMERGENCY))
-        if intent == s.INTENT_EMERGENCY or tracker.get_slot(s.TRIAGE_LEVEL) == s.EMERGENCY:
+        if intent == intents.EMERGENCY or tracker.get_slot(s.TRIAGE_LEVEL) == s.EMERGENCY:
             return emergency
         if tracker.latest_message.parse_data.get(TOO_LONG_KEY):
-            return self._predict(UTTER_TOO_LONG, domain, self._forget_current_answer(tracker))
+            return self._predict(responses.TOO_LONG, domain, self._forget_current_answer(tracker))
         confirming = [SlotSet(RED_FLAG_CHECK, ASKED), *self._forget_current_answer(tracker)]
-        if spanish and intent != s.INTENT_STOP:
+        if spanish and intent != intents.STOP:
             # Not an emergency the detector can see, and not English: a Spanish reply with the
             # signs that mean 911, then the pending question again (a suspicion: the
             # confirming question).
-            if intent == s.INTENT_RED_FLAG_CONTEXT:
-                return self._predict(UTTER_SPANISH_ONLY, domain, confirming)
-            return self._predict(UTTER_SPANISH_ONLY, domain, self._forget_current_answer(tracker))
+            if intent == intents.RED_FLAG_CONTEXT:
+                return self._predict(responses.SPANISH_ONLY, domain, confirming)
+            return self._predict(responses.SPANISH_ONLY, domain, self._forget_current_answer(tracker))
         if tracker.get_slot(RED_FLAG_CHECK) == ASKED:
             if self._not_a_clear_no(text):
                 return emergency
             if self._reading(text) is None:
                 # Not understood ("what do you mean?"): never taken as a no; asked again.
-                return self._predict(UTTER_ASK_RED_FLAG_NOW, domain)
-            return self._predict(UTTER_RED_FLAG_CLEARED, domain, self._cleared(tracker))
-        if intent == s.INTENT_RED_FLAG_CONTEXT and not answer_in_the_questions_words(tracker, domain):
-            return self._predict(UTTER_ASK_RED_FLAG_NOW, domain, confirming)
+                return self._predict(responses.ASK_RED_FLAG_NOW, domain)
+            return self._predict(responses.RED_FLAG_CLEARED, domain, self._cleared(tracker))
+        if intent == intents.RED_FLAG_CONTEXT and not answer_in_the_questions_words(tracker, domain):
+            return self._predict(responses.ASK_RED_FLAG_NOW, domain, confirming)
         requested = tracker.get_slot(s.REQUESTED_SLOT) if tracker.active_loop_name else None
         if requested == s.EMERGENCY_SCREEN:
             reading = self._reading(text)
@@ -182,9 +175,9 @@ class TriageOverridePolicy(DeterministicPolicy):
                 # A hedge to the screen, or words that name a sign without saying yes ("the
                 # swelling is the same"): the confirming question, whose "not sure" is a yes.
                 # (A sign the detector reads as current has had the instruction already.)
-                return self._predict(UTTER_ASK_RED_FLAG_NOW, domain, confirming)
-        if intent == s.INTENT_STOP:
-            return self._predict(UTTER_STOPPED, domain, self._end_assessment(tracker, None, reset=True))
+                return self._predict(responses.ASK_RED_FLAG_NOW, domain, confirming)
+        if intent == intents.STOP:
+            return self._predict(responses.STOPPED, domain, self._end_assessment(tracker, None, reset=True))
         return self._abstain(domain)
 
     def _resume(self, tracker: DialogueStateTracker, domain: Domain) -> PolicyPrediction:
@@ -206,10 +199,10 @@ class TriageOverridePolicy(DeterministicPolicy):
             if isinstance(event, UserUttered):
                 signs = (event.parse_data.get(RED_FLAG_KEY) or {}).get("signs") or []
                 if signs:
-                    return UTTER_EMERGENCY_BLEEDING if set(signs) == {SERIOUS_BLEEDING} else UTTER_EMERGENCY
+                    return responses.EMERGENCY_BLEEDING if set(signs) == {SERIOUS_BLEEDING} else responses.EMERGENCY
             if isinstance(event, Restarted):
                 break
-        return UTTER_EMERGENCY
+        return responses.EMERGENCY
 
     @staticmethod
     def _cleared(tracker: DialogueStateTracker) -> List[Event]:

@@ -28,29 +28,24 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from dvt_triage import language, red_flags
-from dvt_triage.slots import (
-    INTENT_EMERGENCY,
-    INTENT_RED_FLAG_CONTEXT,
-    INTENT_RESTART,
-    INTENT_STOP,
-)
+from dvt_triage import intents
 
 RED_FLAG_KEY = "red_flag"
 LANGUAGE_KEY = "language"
 
 COMMANDS = {
-    INTENT_RESTART: re.compile(
+    intents.RESTART: re.compile(
         r"^\W*(/restart|restart|start ?over|start again|reset|begin again|start from scratch|"
         r"new (chat|conversation|check)|let'?s start over|can we start over|start the check over)\W*$",
         re.IGNORECASE,
     ),
-    INTENT_STOP: re.compile(
+    intents.STOP: re.compile(
         r"^\W*(/stop|stop|quit|cancel|exit|end|stop (it|this|the check|the assessment|the questions|asking)|"
         r"i want to stop|please stop|stop please|i'?m done|no more questions)\W*$",
         re.IGNORECASE,
     ),
 }
-ALARM_INTENTS = {INTENT_EMERGENCY, INTENT_RED_FLAG_CONTEXT}
+ALARM_INTENTS = {intents.EMERGENCY, intents.RED_FLAG_CONTEXT}
 # A demoted alarm never becomes a command: "stop" would end the check.
 NOT_A_DEMOTION = ALARM_INTENTS | set(COMMANDS)
 
@@ -121,14 +116,14 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
         )
         message.set(LANGUAGE_KEY, language.detect(text), add_to_output=True)
         if result.is_emergency:
-            _set_intent(message, INTENT_EMERGENCY)
+            _set_intent(message, intents.EMERGENCY)
             return
         for intent, pattern in COMMANDS.items():
             if pattern.match(text):
                 _set_intent(message, intent)
                 return
         if result.needs_confirming:
-            _set_intent(message, INTENT_RED_FLAG_CONTEXT)
+            _set_intent(message, intents.RED_FLAG_CONTEXT)
             return
         predicted = (message.get(INTENT) or {}).get("name")
         if predicted in ALARM_INTENTS:
@@ -137,4 +132,4 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
             else:
                 # The ML classifier suspects a red flag the patterns do not see:
                 # ask rather than stay silent or cry wolf.
-                _set_intent(message, INTENT_RED_FLAG_CONTEXT)
+                _set_intent(message, intents.RED_FLAG_CONTEXT)

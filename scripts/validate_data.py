@@ -17,21 +17,20 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from actions.actions import outcome_responses  # noqa: E402
-from dvt_triage import read_back  # noqa: E402
+from dvt_triage import intents, read_back, responses  # noqa: E402
 from dvt_triage import slots as s  # noqa: E402
 from dvt_triage.criteria import Assessment  # noqa: E402
-from rasa_plugins import override_policy  # noqa: E402
 from rasa_plugins.channels import sms_text  # noqa: E402
 
 
 def responses_used_outside_stories() -> set[str]:
     domain = yaml.safe_load((ROOT / "domain.yml").read_text())
-    used = {"utter_default", "utter_clarify", "utter_noted"}  # fallback action, form validation
-    used |= {f"utter_ask_{slot}" for slot in s.FORM_SLOTS} | {f"utter_why_{slot}" for slot in s.FORM_SLOTS}
+    # Every response the code chooses is named in dvt_triage.responses.
+    used = {value for name, value in vars(responses).items() if name.isupper() and value != responses.ASK_PREFIX}
+    used |= {responses.ask(slot) for slot in s.FORM_SLOTS} | {responses.why(slot) for slot in s.FORM_SLOTS}
     for level in (s.HOME_CARE_POSSIBLE, s.NOT_HOME_CARE, s.NEEDS_EVALUATION):
         used |= set(outcome_responses(Assessment(level, s.EXCLUSIONS, s.CONDITIONS, s.ASSESSMENT_SLOTS)))
-    used |= {f"utter_{i}" for i in domain["intents"] if i.startswith("faq_")}
-    used |= {getattr(override_policy, n) for n in dir(override_policy) if n.startswith("UTTER_")}
+    used |= {responses.faq_answer(i) for i in domain["intents"] if intents.is_faq(i)}
     used |= set(read_back.RESPONSES)  # the read-back, sent by rasa_plugins.form_policy
     used |= set(sms_text.CHANNEL_RESPONSES)  # the SMS channel's own replies (STOP, HELP, ...)
     return used

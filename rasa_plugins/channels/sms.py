@@ -39,14 +39,10 @@ from sanic.response import HTTPResponse
 from twilio.request_validator import RequestValidator
 
 from dvt_triage import clinic
-from dvt_triage.slots import INTENT_RESTART
+from dvt_triage import intents, responses
 from rasa_plugins.channels.conversation_ids import MIN_KEY_CHARS, sms_conversation_id
 from rasa_plugins.channels.sms_store import SMSStore
 from rasa_plugins.channels.sms_text import (
-    UTTER_SMS_HELP,
-    UTTER_SMS_OPTED_IN,
-    UTTER_SMS_OPTED_OUT,
-    UTTER_SMS_TEXT_ONLY,
     Choice,
     Keyword,
     keyword,
@@ -65,7 +61,7 @@ EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 # Twilio's error code for "the recipient replied STOP": keep our own store in step with it.
 TWILIO_OPTED_OUT_ERROR = 21610
 SEND_ATTEMPTS = 3
-RESTART_COMMAND = f"/{INTENT_RESTART}"
+RESTART_COMMAND = f"/{intents.RESTART}"
 # The key of the SMS conversation ids; when unset, a random key kept in the SMS store.
 ID_KEY_VARIABLE = "SMS_ID_KEY"
 
@@ -364,21 +360,21 @@ class TwilioSMSInput(InputChannel):
         word = keyword(body, opted_out)
         if word is Keyword.OPT_OUT:
             if await asyncio.to_thread(self.store.opt_out, sender):  # confirm once
-                await self._reply(request, out, UTTER_SMS_OPTED_OUT, even_if_opted_out=True)
+                await self._reply(request, out, responses.SMS_OPTED_OUT, even_if_opted_out=True)
                 await self._restart_conversation(conversation_id, on_new_message)
             return
         if word is Keyword.OPT_IN:
             await asyncio.to_thread(self.store.opt_in, sender)
-            await self._reply(request, out, UTTER_SMS_OPTED_IN)
+            await self._reply(request, out, responses.SMS_OPTED_IN)
             return
         if opted_out:
             logger.info("sms: message from a number that opted out; not answered until START")
             return
         if word is Keyword.HELP:
-            await self._reply(request, out, UTTER_SMS_HELP)
+            await self._reply(request, out, responses.SMS_HELP)
             return
         if not body.strip():  # empty, or a picture without text
-            await self._reply(request, out, UTTER_SMS_TEXT_ONLY)
+            await self._reply(request, out, responses.SMS_TEXT_ONLY)
             return
 
         choices = await asyncio.to_thread(self.store.choices, sender)

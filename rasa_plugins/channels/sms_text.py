@@ -14,16 +14,14 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Iterable, Optional, Sequence
 
+from dvt_triage import responses
+
 # At most this many characters (GSM-7 septets) per message: two to three segments, which
 # phones join into one message.
 MAX_SMS_LENGTH = 320
 
 # Responses in domain.yml that the SMS channel sends itself, without the assistant.
-UTTER_SMS_OPTED_OUT = "utter_sms_opted_out"
-UTTER_SMS_OPTED_IN = "utter_sms_opted_in"
-UTTER_SMS_HELP = "utter_sms_help"
-UTTER_SMS_TEXT_ONLY = "utter_sms_text_only"
-CHANNEL_RESPONSES = (UTTER_SMS_OPTED_OUT, UTTER_SMS_OPTED_IN, UTTER_SMS_HELP, UTTER_SMS_TEXT_ONLY)
+CHANNEL_RESPONSES = (responses.SMS_OPTED_OUT, responses.SMS_OPTED_IN, responses.SMS_HELP, responses.SMS_TEXT_ONLY)
 
 
 class Keyword(Enum):

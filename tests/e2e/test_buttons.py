@@ -17,6 +17,7 @@ from typing import Optional
 
 import pytest
 
+from dvt_triage import intents
 from dvt_triage import slots as s
 from rasa_plugins.channels.sms_text import match_choice, render_choices
 from harness.servers import latest_model, start_actions
@@ -42,8 +43,8 @@ EXPECTED: dict[tuple[str, str], Optional[str]] = {
     ("utter_read_back", "that's right"): "utter_outcome_*",
     ("utter_read_back_unclear", "that's right"): "utter_outcome_*",
     ("utter_read_back_prompt", "that's right"): "utter_outcome_*",
-    ("utter_outcome_more", f"/{s.INTENT_SHOW_MEASURES}"): "utter_home_care_measures",
-    ("utter_outcome_more", f"/{s.INTENT_SHOW_SUMMARY}"): "utter_answer_summary",
+    ("utter_outcome_more", f"/{intents.SHOW_MEASURES}"): "utter_home_care_measures",
+    ("utter_outcome_more", f"/{intents.SHOW_SUMMARY}"): "utter_answer_summary",
 }
 ANSWER = {"yes": s.YES, "no": s.NO, "not sure": s.UNSURE}
 

@@ -8,6 +8,7 @@ from typing import Iterator
 
 import pytest
 
+from dvt_triage import intents
 from dvt_triage import clinic
 from dvt_triage import slots as s
 from tests.support.robustness import GREETING_OFFER
@@ -85,7 +86,7 @@ def test_home_care_possible_leaves_the_decision_to_the_doctor(chat):
     assert "Compression stockings" in measures and "vitamin K" in measures and "do not replace medical care" in measures
     summary = joined(chat.send("home", "summary"))
     assert "- Cancer: no" in summary and "- Close follow-up arranged: yes" in summary
-    assert "Compression stockings" in joined(chat.send("home", f"/{s.INTENT_SHOW_MEASURES}"))
+    assert "Compression stockings" in joined(chat.send("home", f"/{intents.SHOW_MEASURES}"))
 
 
 def test_not_home_care_says_what_doctors_usually_do_and_not_to_stop_a_blood_thinner(chat):

@@ -20,6 +20,7 @@ import pytest
 import requests
 from twilio.request_validator import RequestValidator
 
+from dvt_triage import intents
 from dvt_triage import slots as s
 from tests.support.fake_twilio import FakeTwilio
 from tests.support.robustness import EMERGENCY, GREETING_OFFER, HOME_CARE_ANSWERS, joined
@@ -275,7 +276,7 @@ def test_with_a_token_the_api_answers_only_requests_that_carry_it(configured_run
     assert tracker.status_code == 200 and tracker.json()["sender_id"] == "api-user"
     parsed = requests.post(f"{base}/model/parse", params={"token": API_TOKEN}, json={"text": "I can't breathe"},
                            timeout=60)
-    assert parsed.status_code == 200 and parsed.json()["intent"]["name"] == s.INTENT_EMERGENCY
+    assert parsed.status_code == 200 and parsed.json()["intent"]["name"] == intents.EMERGENCY
 
 
 def test_the_api_token_is_on_no_command_line(configured_run):

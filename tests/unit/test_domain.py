@@ -9,10 +9,10 @@ import pytest
 import yaml
 
 from actions.actions import outcome_responses
-from dvt_triage import clinic, form_turn, read_back, safety
+from dvt_triage import intents, responses
+from dvt_triage import clinic, read_back, safety
 from dvt_triage import slots as s
 from dvt_triage.criteria import Assessment
-from rasa_plugins import override_policy
 from tests.support import clinics
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,16 +52,6 @@ def test_every_faq_intent_has_an_answer():
     for intent in DOMAIN["intents"]:
         if intent.startswith("faq_"):
             assert f"utter_{intent}" in RESPONSES
-
-
-def test_override_policy_responses_exist():
-    for name in dir(override_policy):
-        if name.startswith("UTTER_"):
-            assert getattr(override_policy, name) in RESPONSES
-
-
-def test_form_policy_responses_exist():
-    assert form_turn.UTTER_NOTED in RESPONSES and form_turn.UTTER_CLARIFY in RESPONSES
 
 
 def test_form_answers_are_set_only_by_the_form_policy_never_as_raw_text():
@@ -121,7 +111,7 @@ def test_reason_texts_are_plain_phrases_to_fill_into_the_verdict():
 
 
 def test_the_read_back_lists_the_twelve_answers_numbered_in_the_order_asked():
-    for variant in RESPONSES[read_back.UTTER_READ_BACK]:
+    for variant in RESPONSES[responses.READ_BACK]:
         lines = [line for line in variant["text"].split("\n") if re.match(r"\d+\. ", line)]
         assert [int(line.split(".")[0]) for line in lines] == list(range(1, 13))
         assert [re.search(r"\{(\w+)\}", line).group(1) for line in lines] == list(s.READ_BACK_ITEMS)
@@ -131,8 +121,8 @@ def test_read_back_responses_exist_and_the_slot_is_set_only_by_the_policy():
     assert set(read_back.RESPONSES) <= set(RESPONSES)
     assert DOMAIN["slots"][s.READ_BACK]["mappings"] == [{"type": "custom"}]
     assert DOMAIN["slots"][s.READ_BACK]["influence_conversation"] is False
-    assert {s.INTENT_SHOW_MEASURES, s.INTENT_SHOW_SUMMARY} <= set(DOMAIN["intents"])
-    assert {form_turn.UTTER_MEASURES, form_turn.UTTER_SUMMARY} <= set(RESPONSES)
+    assert {intents.SHOW_MEASURES, intents.SHOW_SUMMARY} <= set(DOMAIN["intents"])
+    assert {responses.HOME_CARE_MEASURES, responses.ANSWER_SUMMARY} <= set(RESPONSES)
 
 
 @pytest.mark.parametrize("name", safety.SAFETY_NET_RESPONSES)
@@ -151,11 +141,11 @@ def test_the_safety_line_names_the_articles_signs_and_the_emergency_number():
 
 def test_the_policy_replies_that_did_not_understand_are_all_in_the_safety_net():
     not_understood = {
-        form_turn.UTTER_CLARIFY,
-        form_turn.UTTER_NOTED,
-        override_policy.UTTER_SPANISH_ONLY,
-        override_policy.UTTER_TOO_LONG,
-        override_policy.UTTER_UNAVAILABLE,
+        responses.CLARIFY,
+        responses.NOTED,
+        responses.SPANISH_ONLY,
+        responses.TOO_LONG,
+        responses.UNAVAILABLE,
     }
     assert not_understood <= set(safety.SAFETY_NET_RESPONSES)
 

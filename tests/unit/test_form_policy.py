@@ -11,7 +11,7 @@ from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, Event, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from dvt_triage import read_back
+from dvt_triage import intents, responses
 from dvt_triage import slots as s
 from rasa_plugins.form_policy import AssessmentFormPolicy
 from tests.support.trackers import DOMAIN, in_form, predict, user
@@ -61,7 +61,7 @@ def test_an_answer_with_a_question_gets_the_answer_and_keeps_the_value(policy):
     assert predict(policy, events) == ("utter_faq_what_is_dvt", {s.CANCER: s.NO})
 
 
-@pytest.mark.parametrize("intent", [s.INTENT_EMERGENCY, s.INTENT_RED_FLAG_CONTEXT, s.INTENT_STOP, s.INTENT_RESTART])
+@pytest.mark.parametrize("intent", [intents.EMERGENCY, intents.RED_FLAG_CONTEXT, intents.STOP, intents.RESTART])
 def test_it_leaves_overrides_to_the_override_policy(policy, intent):
     events = in_form(s.CANCER) + user("no, but I can't breathe", intent)
     assert predict(policy, events) == (None, {})
@@ -91,13 +91,13 @@ def read_back_shown(state: str = s.READ_BACK_SHOWN) -> list[Event]:
     return [
         *form_completed(),
         SlotSet(s.READ_BACK, state),
-        ActionExecuted(read_back.UTTER_READ_BACK),
+        ActionExecuted(responses.READ_BACK),
         BotUttered("1. Clot confirmed by a scan: no ..."),
     ]
 
 
 def test_when_the_form_completes_the_answers_are_read_back_not_judged(policy):
-    assert predict(policy, form_completed()) == (read_back.UTTER_READ_BACK, {s.READ_BACK: s.READ_BACK_SHOWN})
+    assert predict(policy, form_completed()) == (responses.READ_BACK, {s.READ_BACK: s.READ_BACK_SHOWN})
     assert predict(policy, read_back_shown()) == (ACTION_LISTEN_NAME, {})
 
 
@@ -111,27 +111,27 @@ def test_only_a_confirmation_asks_for_the_outcome(policy, text, intent):
 
 def test_a_correction_changes_the_answer_and_shows_the_list_again(policy):
     events = read_back_shown() + user("cancer should be yes", "inform")
-    assert predict(policy, events) == (read_back.UTTER_CHANGED, {s.CANCER: s.YES, s.READ_BACK: s.READ_BACK_SHOWN})
-    after = events + [SlotSet(s.CANCER, s.YES), ActionExecuted(read_back.UTTER_CHANGED), BotUttered("changed")]
-    assert predict(policy, after) == (read_back.UTTER_READ_BACK, {})
+    assert predict(policy, events) == (responses.READ_BACK_CHANGED, {s.CANCER: s.YES, s.READ_BACK: s.READ_BACK_SHOWN})
+    after = events + [SlotSet(s.CANCER, s.YES), ActionExecuted(responses.READ_BACK_CHANGED), BotUttered("changed")]
+    assert predict(policy, after) == (responses.READ_BACK, {})
 
 
 def test_two_items_corrected_in_one_message(policy):
     events = read_back_shown() + user("8 and 10 are yes", "inform")
     assert predict(policy, events) == (
-        read_back.UTTER_CHANGED,
+        responses.READ_BACK_CHANGED,
         {s.CANCER: s.YES, s.HEART_DISEASE: s.YES, s.READ_BACK: s.READ_BACK_SHOWN},
     )
 
 
 def test_a_bare_no_asks_which_item_and_a_bare_yes_then_is_not_a_confirmation(policy):
     events = read_back_shown() + user("no", "deny")
-    assert predict(policy, events) == (read_back.UTTER_WHICH, {s.READ_BACK: s.READ_BACK_WHICH})
-    which = events + [SlotSet(s.READ_BACK, s.READ_BACK_WHICH), ActionExecuted(read_back.UTTER_WHICH), BotUttered("?")]
+    assert predict(policy, events) == (responses.READ_BACK_WHICH, {s.READ_BACK: s.READ_BACK_WHICH})
+    which = events + [SlotSet(s.READ_BACK, s.READ_BACK_WHICH), ActionExecuted(responses.READ_BACK_WHICH), BotUttered("?")]
     assert predict(policy, which) == (ACTION_LISTEN_NAME, {})
-    assert predict(policy, which + user("yes", "affirm")) == (read_back.UTTER_UNCLEAR, {})
+    assert predict(policy, which + user("yes", "affirm")) == (responses.READ_BACK_UNCLEAR, {})
     assert predict(policy, which + user("9 is yes", "inform")) == (
-        read_back.UTTER_CHANGED,
+        responses.READ_BACK_CHANGED,
         {s.KIDNEY_DISEASE: s.YES, s.READ_BACK: s.READ_BACK_SHOWN},
     )
 
@@ -146,7 +146,7 @@ def test_an_unsure_item_said_to_be_wrong_is_asked_again_and_its_answer_taken(pol
     assert predict(policy, events) == (ACTION_LISTEN_NAME, {})
     assert predict(policy, events + user("banana", "nlu_fallback")) == ("utter_clarify", {})
     assert predict(policy, events + user("no", "deny")) == (
-        read_back.UTTER_CHANGED,
+        responses.READ_BACK_CHANGED,
         {s.HEART_DISEASE: s.NO, s.READ_BACK: s.READ_BACK_SHOWN},
     )
 
@@ -154,17 +154,17 @@ def test_an_unsure_item_said_to_be_wrong_is_asked_again_and_its_answer_taken(pol
 @pytest.mark.parametrize("text, intent", [("banana", "nlu_fallback"), ("hi", "greet"), ("ok", "affirm"),
                                           ("change 13 to yes", "inform")])
 def test_an_unclear_reply_is_asked_again_never_confirmed(policy, text, intent):
-    assert predict(policy, read_back_shown() + user(text, intent)) == (read_back.UTTER_UNCLEAR, {})
+    assert predict(policy, read_back_shown() + user(text, intent)) == (responses.READ_BACK_UNCLEAR, {})
 
 
 def test_a_question_during_the_read_back_is_answered_then_the_list_asked_about_again(policy):
     events = read_back_shown() + user("what is a DVT?", "faq_what_is_dvt")
     assert predict(policy, events) == ("utter_faq_what_is_dvt", {})
     after = events + [ActionExecuted("utter_faq_what_is_dvt"), BotUttered("A DVT is ...")]
-    assert predict(policy, after) == (read_back.UTTER_PROMPT, {})
+    assert predict(policy, after) == (responses.READ_BACK_PROMPT, {})
 
 
-@pytest.mark.parametrize("intent", [s.INTENT_EMERGENCY, s.INTENT_RED_FLAG_CONTEXT, s.INTENT_STOP, s.INTENT_RESTART])
+@pytest.mark.parametrize("intent", [intents.EMERGENCY, intents.RED_FLAG_CONTEXT, intents.STOP, intents.RESTART])
 def test_during_the_read_back_overrides_are_left_to_the_override_policy(policy, intent):
     assert predict(policy, read_back_shown() + user("yes, and my chest hurts", intent)) == (None, {})
 
@@ -182,9 +182,9 @@ def test_an_outcome_that_could_not_be_given_is_asked_for_again_on_the_next_messa
 
 @pytest.mark.parametrize("text, intent, response", [
     ("measures", "nlu_fallback", "utter_home_care_measures"),
-    ("/show_home_care_measures", s.INTENT_SHOW_MEASURES, "utter_home_care_measures"),
+    ("/show_home_care_measures", intents.SHOW_MEASURES, "utter_home_care_measures"),
     ("SUMMARY", "out_of_scope", "utter_answer_summary"),
-    ("/show_answer_summary", s.INTENT_SHOW_SUMMARY, "utter_answer_summary"),
+    ("/show_answer_summary", intents.SHOW_SUMMARY, "utter_answer_summary"),
 ])
 def test_after_the_outcome_measures_and_summary_are_one_word_away(policy, text, intent, response):
     given = [*ALL_ANSWERED, SlotSet(s.READ_BACK, s.READ_BACK_CONFIRMED), ActionExecuted(s.ACTION_ASSESS_HOME_CARE),

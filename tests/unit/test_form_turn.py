@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from dvt_triage import intents, responses
 from dvt_triage import form_turn
 from dvt_triage import slots as s
 from dvt_triage.form_turn import FormTurn
@@ -72,12 +73,12 @@ def test_the_outcome_is_pending_only_when_every_question_is_answered_confirmed_a
 
 
 @pytest.mark.parametrize("text, intent, response", [
-    ("measures", "nlu_fallback", form_turn.UTTER_MEASURES),
-    ("MEASURES", "show_home_care_measures", form_turn.UTTER_MEASURES),
-    ("/show_home_care_measures", s.INTENT_SHOW_MEASURES, form_turn.UTTER_MEASURES),
-    ("Summary", "out_of_scope", form_turn.UTTER_SUMMARY),
-    ("the summary please", "affirm", form_turn.UTTER_SUMMARY),
-    ("/show_answer_summary", s.INTENT_SHOW_SUMMARY, form_turn.UTTER_SUMMARY),
+    ("measures", "nlu_fallback", responses.HOME_CARE_MEASURES),
+    ("MEASURES", "show_home_care_measures", responses.HOME_CARE_MEASURES),
+    ("/show_home_care_measures", intents.SHOW_MEASURES, responses.HOME_CARE_MEASURES),
+    ("Summary", "out_of_scope", responses.ANSWER_SUMMARY),
+    ("the summary please", "affirm", responses.ANSWER_SUMMARY),
+    ("/show_answer_summary", intents.SHOW_SUMMARY, responses.ANSWER_SUMMARY),
 ])
 def test_after_the_outcome_a_keyword_or_a_button_gives_the_measures_or_the_summary(text, intent, response):
     assert form_turn.after_outcome(text, intent) == response

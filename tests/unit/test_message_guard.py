@@ -8,7 +8,7 @@ from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from dvt_triage import message_limits
-from dvt_triage.slots import INTENT_EMERGENCY, INTENT_RESTART, INTENT_STOP
+from dvt_triage import intents
 from rasa_plugins.message_guard import TOO_LONG_KEY, MessageGuard
 from rasa_plugins.red_flag_classifier import RedFlagClassifier
 
@@ -38,14 +38,14 @@ def test_an_over_long_message_is_marked_for_the_policy_and_bounded():
 
 def test_an_emergency_late_in_an_over_long_message_is_still_an_emergency():
     message = through("my leg aches a little. " * 300 + "and now I can't breathe. " + "ok. " * 1000)
-    assert message.get(TOO_LONG_KEY) and message.get(INTENT)["name"] == INTENT_EMERGENCY
+    assert message.get(TOO_LONG_KEY) and message.get(INTENT)["name"] == intents.EMERGENCY
 
 
 @pytest.mark.parametrize("text", ["/I can't breathe", "/ chest pain", "<b>I have chest pain</b>", "\uff43\uff48\uff45\uff53\uff54 pain"])
 def test_red_flags_in_odd_text_set_the_emergency_intent(text):
-    assert through(text).get(INTENT)["name"] == INTENT_EMERGENCY
+    assert through(text).get(INTENT)["name"] == intents.EMERGENCY
 
 
-@pytest.mark.parametrize("text, intent", [("/restart", INTENT_RESTART), ("/stop", INTENT_STOP), ("start over", INTENT_RESTART)])
+@pytest.mark.parametrize("text, intent", [("/restart", intents.RESTART), ("/stop", intents.STOP), ("start over", intents.RESTART)])
 def test_commands_still_work(text, intent):
     assert through(text).get(INTENT)["name"] == intent

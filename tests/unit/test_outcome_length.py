@@ -18,6 +18,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.actions import ActionAssessHomeCare
+from dvt_triage import intents
 from dvt_triage import clinic, criteria
 from dvt_triage import slots as s
 from rasa_plugins.channels.sms_text import MAX_SMS_LENGTH, is_gsm7, render_choices, sms_length, to_messages
@@ -125,7 +126,7 @@ async def test_verdict_first_then_next_step_with_the_clinic_and_warning_signs(ca
 
 async def test_the_measures_and_summary_buttons_send_their_intents():
     more = (await outcome_turn(GOOD, "rest"))[-1]
-    assert [b["payload"] for b in more["buttons"]] == [f"/{s.INTENT_SHOW_MEASURES}", f"/{s.INTENT_SHOW_SUMMARY}"]
+    assert [b["payload"] for b in more["buttons"]] == [f"/{intents.SHOW_MEASURES}", f"/{intents.SHOW_SUMMARY}"]
     sms_more = (await outcome_turn(GOOD, "sms"))[-1]
     assert not sms_more.get("buttons") and "Reply MEASURES" in sms_more["text"]
 

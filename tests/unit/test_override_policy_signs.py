@@ -17,14 +17,9 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from dvt_triage import slots as s
+from dvt_triage import responses
 from rasa_plugins.override_policy import (
     RED_FLAG_CHECK,
-    UTTER_ASK_RED_FLAG_NOW,
-    UTTER_EMERGENCY,
-    UTTER_EMERGENCY_BLEEDING,
-    UTTER_EMERGENCY_ES,
-    UTTER_RED_FLAG_CLEARED,
-    UTTER_SPANISH_ONLY,
     TriageOverridePolicy,
 )
 from rasa_plugins.red_flag_classifier import RedFlagClassifier
@@ -84,41 +79,41 @@ def asking(slot: str) -> list[Event]:
 
 def test_serious_bleeding_gets_its_own_instruction_and_keeps_getting_it(policy):
     chat = Conversation(policy)
-    assert chat.say("I threw up blood this morning") == [UTTER_EMERGENCY_BLEEDING]
+    assert chat.say("I threw up blood this morning") == [responses.EMERGENCY_BLEEDING]
     assert chat.tracker.get_slot(s.TRIAGE_LEVEL) == s.EMERGENCY
-    assert chat.say("ok thanks") == [UTTER_EMERGENCY_BLEEDING]
+    assert chat.say("ok thanks") == [responses.EMERGENCY_BLEEDING]
 
 
 def test_a_pe_sign_gets_the_pe_instruction(policy):
-    assert Conversation(policy).say("I can't breathe") == [UTTER_EMERGENCY]
+    assert Conversation(policy).say("I can't breathe") == [responses.EMERGENCY]
 
 
 def test_a_spanish_emergency_gets_the_instruction_in_spanish_then_in_english(policy):
     chat = Conversation(policy, asking(s.EMERGENCY_SCREEN))
-    assert chat.say("me duele el pecho y no puedo respirar") == [UTTER_EMERGENCY_ES, UTTER_EMERGENCY]
+    assert chat.say("me duele el pecho y no puedo respirar") == [responses.EMERGENCY_SPANISH, responses.EMERGENCY]
     assert chat.tracker.get_slot(s.TRIAGE_LEVEL) == s.EMERGENCY and chat.tracker.active_loop_name is None
-    assert chat.say("muchas gracias por la ayuda") == [UTTER_EMERGENCY_ES, UTTER_EMERGENCY]  # the same persistence
+    assert chat.say("muchas gracias por la ayuda") == [responses.EMERGENCY_SPANISH, responses.EMERGENCY]  # the same persistence
 
 
 def test_a_spanish_bleed_gets_the_spanish_then_the_bleeding_instruction(policy):
-    assert Conversation(policy).say("tengo las heces negras desde ayer") == [UTTER_EMERGENCY_ES, UTTER_EMERGENCY_BLEEDING]
+    assert Conversation(policy).say("tengo las heces negras desde ayer") == [responses.EMERGENCY_SPANISH, responses.EMERGENCY_BLEEDING]
 
 
 def test_a_spanish_message_that_is_no_emergency_gets_the_spanish_reply_and_the_question_again(policy):
     chat = Conversation(policy, asking(s.EMERGENCY_SCREEN))
-    assert chat.say("hola, tengo una pregunta sobre mi cita") == [UTTER_SPANISH_ONLY, s.ASSESSMENT_FORM]
+    assert chat.say("hola, tengo una pregunta sobre mi cita") == [responses.SPANISH_ONLY, s.ASSESSMENT_FORM]
     assert chat.tracker.get_slot(s.TRIAGE_LEVEL) is None
 
 
 def test_a_spanish_suspicion_gets_the_spanish_reply_then_the_confirming_question(policy):
     chat = Conversation(policy)
-    assert chat.say("siento algo raro en el pecho, no se que es") == [UTTER_SPANISH_ONLY, UTTER_ASK_RED_FLAG_NOW]
-    assert chat.say("yes") == [UTTER_EMERGENCY]
+    assert chat.say("siento algo raro en el pecho, no se que es") == [responses.SPANISH_ONLY, responses.ASK_RED_FLAG_NOW]
+    assert chat.say("yes") == [responses.EMERGENCY]
 
 
 @pytest.mark.parametrize("text", ["yes", "yes I do", "yeah"])
 def test_a_plain_yes_to_the_screen_is_the_emergency_instruction(policy, text):
-    assert Conversation(policy, asking(s.EMERGENCY_SCREEN)).say(text, "affirm") == [UTTER_EMERGENCY]
+    assert Conversation(policy, asking(s.EMERGENCY_SCREEN)).say(text, "affirm") == [responses.EMERGENCY]
 
 
 @pytest.mark.parametrize(
@@ -126,25 +121,25 @@ def test_a_plain_yes_to_the_screen_is_the_emergency_instruction(policy, text):
 )
 def test_a_hedge_or_a_named_sign_without_a_yes_at_the_screen_gets_the_confirming_question(policy, text):
     chat = Conversation(policy, asking(s.EMERGENCY_SCREEN))
-    assert chat.say(text) == [UTTER_ASK_RED_FLAG_NOW]
+    assert chat.say(text) == [responses.ASK_RED_FLAG_NOW]
     assert chat.tracker.get_slot(RED_FLAG_CHECK) == "asked"
 
 
 def test_a_no_to_the_confirming_question_at_the_screen_answers_the_screen(policy):
     chat = Conversation(policy, asking(s.EMERGENCY_SCREEN))
     chat.say("not sure")
-    assert chat.say("no")[:1] == [UTTER_RED_FLAG_CLEARED]
+    assert chat.say("no")[:1] == [responses.RED_FLAG_CLEARED]
     assert chat.tracker.get_slot(s.EMERGENCY_SCREEN) == s.NO
 
 
 def test_not_sure_to_the_confirming_question_is_the_emergency_instruction(policy):
     chat = Conversation(policy, asking(s.EMERGENCY_SCREEN))
     chat.say("not sure")
-    assert chat.say("not sure") == [UTTER_EMERGENCY]
+    assert chat.say("not sure") == [responses.EMERGENCY]
 
 
 def test_a_sign_that_passed_days_ago_is_still_an_emergency(policy):
-    assert Conversation(policy).say("coughed up blood on Tuesday, fine since") == [UTTER_EMERGENCY]
+    assert Conversation(policy).say("coughed up blood on Tuesday, fine since") == [responses.EMERGENCY]
 
 
 @pytest.mark.parametrize(
@@ -170,6 +165,6 @@ def test_an_answer_in_the_questions_own_words_is_read_as_an_answer(policy, slot,
 )
 def test_a_suspicion_in_other_words_or_at_the_screen_is_always_asked_about(policy, slot, text):
     assert Conversation(policy, asking(slot)).say(text, "red_flag_context")[:1] in (
-        [UTTER_ASK_RED_FLAG_NOW],
-        [UTTER_EMERGENCY],
+        [responses.ASK_RED_FLAG_NOW],
+        [responses.EMERGENCY],
     )

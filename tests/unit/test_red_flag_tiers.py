@@ -17,7 +17,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from dvt_triage import red_flags
 from dvt_triage.red_flags import CURRENT, NEGATED, NONE, SUSPECTED, get_detector
-from dvt_triage.slots import INTENT_EMERGENCY, INTENT_RED_FLAG_CONTEXT, INTENT_STOP
+from dvt_triage import intents
 from rasa_plugins.red_flag_classifier import LANGUAGE_KEY, RED_FLAG_KEY, RedFlagClassifier
 
 DETECTOR = get_detector()
@@ -143,19 +143,19 @@ def through(text: str, intent: str = "greet", ranking: tuple[str, ...] = ("greet
 
 
 def test_a_current_sign_is_an_emergency_and_a_suspicion_is_the_confirming_question():
-    assert through("I threw up blood").get(INTENT)["name"] == INTENT_EMERGENCY
-    assert through("my pulse feels odd").get(INTENT)["name"] == INTENT_RED_FLAG_CONTEXT
+    assert through("I threw up blood").get(INTENT)["name"] == intents.EMERGENCY
+    assert through("my pulse feels odd").get(INTENT)["name"] == intents.RED_FLAG_CONTEXT
 
 
 def test_the_classifiers_emergency_with_nothing_the_detector_sees_is_a_suspicion():
-    message = through("something is really not right with me", INTENT_EMERGENCY, (INTENT_EMERGENCY, "inform"))
-    assert message.get(INTENT)["name"] == INTENT_RED_FLAG_CONTEXT
+    message = through("something is really not right with me", intents.EMERGENCY, (intents.EMERGENCY, "inform"))
+    assert message.get(INTENT)["name"] == intents.RED_FLAG_CONTEXT
 
 
 def test_a_demoted_emergency_never_becomes_a_command():
     # "no chest pain" is a clear denial: the classifier's emergency is demoted, but never to
     # "stop" (which would end the check), whatever the ranking says.
-    message = through("no chest pain", INTENT_EMERGENCY, (INTENT_EMERGENCY, INTENT_STOP, "deny"))
+    message = through("no chest pain", intents.EMERGENCY, (intents.EMERGENCY, intents.STOP, "deny"))
     assert message.get(INTENT)["name"] == "deny"
 
 
