@@ -5,6 +5,7 @@ names it, and the filling leaves the slots' placeholders working."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,15 @@ def settings_file(tmp_path: Path, **changes: object) -> Path:
     path = tmp_path / "clinic.yml"
     path.write_text(yaml.safe_dump({k: v for k, v in content.items() if v is not None}), encoding="utf-8")
     return path
+
+
+def test_the_settings_are_not_a_training_input_so_a_new_number_needs_no_new_model():
+    # The Makefile names a model after a hash of its training inputs.
+    printed = subprocess.run(
+        ["make", "-s", "--eval", "print-training-inputs: ; @echo $(TRAINING_INPUTS)", "print-training-inputs"],
+        cwd=ROOT, capture_output=True, text=True, check=True,
+    ).stdout.split()
+    assert "domain.yml" in printed and "clinic.yml" not in printed
 
 
 def test_the_shipped_file_has_every_setting_and_loads_as_written():
