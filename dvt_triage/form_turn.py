@@ -35,7 +35,7 @@ class FormTurn:
     answered_requested: bool = True
 
 
-def read(text: str, intent: str, requested: Optional[str]) -> FormTurn:
+def read_answer(text: str, intent: str, requested: Optional[str]) -> FormTurn:
     """What a reply to the question `requested` says, and how the assistant responds first."""
     found = answers.interpret(text, requested)
     if requested and requested not in found:
@@ -47,12 +47,12 @@ def read(text: str, intent: str, requested: Optional[str]) -> FormTurn:
     return FormTurn(found)
 
 
-# The replies `read` gives whatever the intent; an FAQ answer depends on the intent.
+# The replies `read_answer` gives whatever the intent; an FAQ answer depends on the intent.
 _REPLIES = frozenset({responses.NOTED, responses.CLARIFY, *(responses.why(slot) for slot in s.FORM_SLOTS)})
 
 
 def is_reply(action: Optional[str], intent: str) -> bool:
-    """Whether `action` is a response `read` may have given to a reply with `intent`."""
+    """Whether `action` is a response `read_answer` may have given to a reply with `intent`."""
     return action in _REPLIES or (intents.is_faq(intent) and action == responses.faq_answer(intent))
 
 

@@ -98,7 +98,7 @@ class Reading:
     chars: int = 0
 
 
-def read(text: object, is_current_red_flag: Callable[[str], bool]) -> Reading:
+def part_to_read(text: object, is_current_red_flag: Callable[[str], bool]) -> Reading:
     """The cleaned text, or for an over-long message the part to read: the window with a
     current emergency sign if its first MAX_SCAN_CHARS have one, else its beginning. The
     length is that of the cleaned text; what is read has its symbols `spaced`."""

@@ -182,7 +182,7 @@ def _clause(text: str) -> Optional[_Clause]:
     return _Clause(numbered, topics, value, bool(FLIP_WORDS.search(text)))
 
 
-def read(text: str, current: Mapping[str, Optional[str]], state: Optional[str] = s.READ_BACK_SHOWN) -> Reading:
+def read_reply(text: str, current: Mapping[str, Optional[str]], state: Optional[str] = s.READ_BACK_SHOWN) -> Reading:
     """What `text` says about the list of `current` answers. `state` is where the read-back
     is (`slots.READ_BACK_*`): after "which one?" a bare "yes" no longer confirms, and after
     an item's question a bare answer is that item's value."""

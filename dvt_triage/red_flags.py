@@ -341,8 +341,8 @@ class RedFlagDetector:
         """For the suspicion tier, recall first: a denial counts when it follows the word
         ("breathing is fine") or is close before it in the same clause ("no chest pain", "not
         having any chest pain"), not five words back ("my jeans won't go over my calf")."""
-        c_left, _ = self._bounds(doc, index, index + 1, SENTENCE_ENDS | self.terminators)
-        near_before = doc[max(c_left, index - self.negation_scope) : index].text
+        clause_start, _ = self._bounds(doc, index, index + 1, SENTENCE_ENDS | self.terminators)
+        near_before = doc[max(clause_start, index - self.negation_scope) : index].text
         cues = list(self.negation_before.finditer(near_before))
         # a negation of several words is unambiguous: "nothing wrong with my breathing"
         return self._word_negated(doc, index) or not cues or any(" " in c.group(0) for c in cues)
@@ -385,11 +385,11 @@ class RedFlagDetector:
             right += 1
         return left, right
 
-    def _returned(self, doc: Doc, start: int, end: int, s_right: int) -> bool:
+    def _returned(self, doc: Doc, start: int, end: int, sentence_end: int) -> bool:
         """A time word after the mention says a denied or past sign is back (or never left)."""
-        if self.returned.search(doc[start:s_right].text):
+        if self.returned.search(doc[start:sentence_end].text):
             return True
-        rest = doc[end:s_right]
+        rest = doc[end:sentence_end]
         after_break = False
         for token in rest:
             if token.lower_ in self.breaks:
@@ -398,12 +398,12 @@ class RedFlagDetector:
                 return True
         return False
 
-    def _historical(self, doc: Doc, s_left: int, start: int, s_right: int) -> bool:
+    def _historical(self, doc: Doc, sentence_start: int, start: int, sentence_end: int) -> bool:
         """A past or long-standing cue in the sentence, unless the person starts a statement
         about now between it and the mention ("I had a PE years ago and I'm short of breath")."""
-        if self.historical.search(doc[start:s_right].text) or self.long_standing.search(doc[s_left:s_right].text):
+        if self.historical.search(doc[start:sentence_end].text) or self.long_standing.search(doc[sentence_start:sentence_end].text):
             return True
-        before = doc[s_left:start].text
+        before = doc[sentence_start:start].text
         cues = list(self.historical.finditer(before))
         return bool(cues) and not self.now_statement.search(before[cues[-1].end() :])
 
@@ -423,13 +423,13 @@ class RedFlagDetector:
         # the person nearest the mention owns it
         return not selves or selves[-1].start() < others[-1].start()
 
-    def _negated(self, doc: Doc, start: int, end: int, c_left: int, c_right: int) -> bool:
-        near_before = doc[max(c_left, start - self.negation_scope) : start].text
+    def _negated(self, doc: Doc, start: int, end: int, clause_start: int, clause_end: int) -> bool:
+        near_before = doc[max(clause_start, start - self.negation_scope) : start].text
         if self.negation_before.search(near_before):
             return True
         if self.negation_inside.search(doc[start:end].text):
             return True
-        after = doc[end:c_right].text.strip()
+        after = doc[end:clause_end].text.strip()
         if after:
             return bool(self.negation_after.match(after))
         # "chest pain: none", "breathlessness - gone", "chest pain?? no"
@@ -443,38 +443,38 @@ class RedFlagDetector:
         return bool(self.negation_after.match(after)) or after in self.answer_denials
 
     def _context(self, doc: Doc, start: int, end: int, sign: str) -> tuple[str, Optional[str]]:
-        s_left, s_right = self._bounds(doc, start, end, SENTENCE_ENDS)
-        c_left, c_right = self._bounds(doc, start, end, SENTENCE_ENDS | self.terminators)
-        w_left, _ = self._context_bounds(doc, start, end)
-        before = doc[w_left:start].text
-        sentence = doc[s_left:s_right].text
-        clause_first = doc[c_left].lower_
-        sentence_first = doc[s_left].lower_
-        ends_in_question = s_right < len(doc) and doc[s_right].text == "?"
+        sentence_start, sentence_end = self._bounds(doc, start, end, SENTENCE_ENDS)
+        clause_start, clause_end = self._bounds(doc, start, end, SENTENCE_ENDS | self.terminators)
+        window_start, _ = self._context_bounds(doc, start, end)
+        before = doc[window_start:start].text
+        sentence = doc[sentence_start:sentence_end].text
+        clause_first = doc[clause_start].lower_
+        sentence_first = doc[sentence_start].lower_
+        ends_in_question = sentence_end < len(doc) and doc[sentence_end].text == "?"
 
-        own_question = self.own_question.search(doc[s_left:start].text)
+        own_question = self.own_question.search(doc[sentence_start:start].text)
         # A question opener earlier in the sentence covers the mention ("what are the
         # warning signs, like chest pain?") unless its clause is the person's own
         # statement ("what should I do, I'm short of breath?").
         question = ends_in_question and (
             clause_first in QUESTION_STARTS
-            or (sentence_first in QUESTION_STARTS and not self.first_person.search(doc[c_left:start].text))
+            or (sentence_first in QUESTION_STARTS and not self.first_person.search(doc[clause_start:start].text))
         )
         if not own_question and (self.hypothetical.search(before) or question):
             return CONTEXT, HYPOTHETICAL
         # "until today", "but now", "again": a denied or past mention has come back.
-        returned = self._returned(doc, start, end, s_right)
-        if self._negated(doc, start, end, c_left, c_right):
+        returned = self._returned(doc, start, end, sentence_end)
+        if self._negated(doc, start, end, clause_start, clause_end):
             return (CURRENT, None) if returned else (NEGATED, None)
-        rest_of_sentence = doc[end:s_right].text
+        rest_of_sentence = doc[end:sentence_end].text
         if sign in self.context_only:
             # A long-standing condition is current only if the person says it is worse
             # ("my asthma is not getting better"), not because a later clause says "today".
-            flared = self.returned.search(doc[start:s_right].text)
+            flared = self.returned.search(doc[start:sentence_end].text)
             return (CURRENT, None) if flared else (CONTEXT, CONDITION)
         if self._is_other_person(before, rest_of_sentence):
             return CONTEXT, OTHER_PERSON
-        historical = self._historical(doc, s_left, start, s_right)
+        historical = self._historical(doc, sentence_start, start, sentence_end)
         recent = self._has_current_cue(sentence)
         if self.passed.search(rest_of_sentence) and not returned:
             # "New" means recent: a sign that has passed counts if it was in the last few days.

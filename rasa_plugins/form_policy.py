@@ -185,7 +185,7 @@ class AssessmentFormPolicy(DeterministicPolicy):
     ) -> PolicyPrediction:
         """The patient's reply to the read-back: confirm, correct, or ask again."""
         current = {slot: tracker.get_slot(slot) for slot in s.READ_BACK_ITEMS}
-        reading = read_back.read(tracker.latest_message.text or "", current, state)
+        reading = read_back.read_reply(tracker.latest_message.text or "", current, state)
         if reading.confirmed:
             return self._predict(s.ACTION_ASSESS_HOME_CARE, domain, [SlotSet(s.READ_BACK, s.READ_BACK_CONFIRMED)])
         events: List[Event] = [SlotSet(slot, value) for slot, value in reading.changes.items()]
@@ -255,7 +255,7 @@ class AssessmentFormPolicy(DeterministicPolicy):
             worded_as_question = bool(reply) and asks(text)
             if requested not in found or (worded_as_question and not DIRECT_ANSWER.search(text)):
                 return self._predict(reply or responses.REFER_TO_DOCTOR, domain, [SlotSet(s.REQUESTED_SLOT, None)])
-        turn = form_turn.read(text, intent, requested)
+        turn = form_turn.read_answer(text, intent, requested)
         events = [SlotSet(slot, value) for slot, value in turn.answers.items()]
         if turn.reply is None:
             return self._predict(s.ASSESSMENT_FORM, domain, events)

@@ -51,7 +51,7 @@ class MessageGuard(GraphComponent):
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
-            reading = message_limits.read(message.get(TEXT), self._is_current)
+            reading = message_limits.part_to_read(message.get(TEXT), self._is_current)
             message.set(TEXT, reading.text)
             if reading.too_long:
                 message.set(TOO_LONG_KEY, {"chars": reading.chars}, add_to_output=True)

@@ -11,26 +11,26 @@ from dvt_triage.form_turn import FormTurn
 
 
 def test_a_plain_no_answers_the_question_asked():
-    assert form_turn.read("nope", "deny", s.KIDNEY_DISEASE) == FormTurn({s.KIDNEY_DISEASE: s.NO})
+    assert form_turn.read_answer("nope", "deny", s.KIDNEY_DISEASE) == FormTurn({s.KIDNEY_DISEASE: s.NO})
 
 
 def test_free_text_answers_the_question_asked():
-    turn = form_turn.read("I had breast cancer last year and I'm still on chemo", "inform", s.CANCER)
+    turn = form_turn.read_answer("I had breast cancer last year and I'm still on chemo", "inform", s.CANCER)
     assert turn == FormTurn({s.CANCER: s.YES})
 
 
 def test_one_message_fills_several_answers():
-    turn = form_turn.read("no cancer, my kidneys are fine and no heart problems", "inform", s.CANCER)
+    turn = form_turn.read_answer("no cancer, my kidneys are fine and no heart problems", "inform", s.CANCER)
     assert turn == FormTurn({s.CANCER: s.NO, s.KIDNEY_DISEASE: s.NO, s.HEART_DISEASE: s.NO})
 
 
 def test_an_answer_to_another_question_is_kept_and_the_question_stays_open():
-    turn = form_turn.read("I've had clots twice before", "inform", s.CLOT_SMALL_STABLE)
+    turn = form_turn.read_answer("I've had clots twice before", "inform", s.CLOT_SMALL_STABLE)
     assert turn == FormTurn({s.RECURRENT_CLOTS: s.YES}, "utter_noted", answered_requested=False)
 
 
 def test_a_reply_that_answers_nothing_is_clarified():
-    assert form_turn.read("banana", "nlu_fallback", s.CANCER) == FormTurn({}, "utter_clarify", False)
+    assert form_turn.read_answer("banana", "nlu_fallback", s.CANCER) == FormTurn({}, "utter_clarify", False)
 
 
 @pytest.mark.parametrize("text, intent", [
@@ -39,21 +39,21 @@ def test_a_reply_that_answers_nothing_is_clarified():
     ("why", "nlu_fallback"),
 ])
 def test_why_do_you_ask_gets_the_reason_for_the_question_asked(text, intent):
-    assert form_turn.read(text, intent, s.KIDNEY_DISEASE) == FormTurn({}, "utter_why_kidney_disease", False)
+    assert form_turn.read_answer(text, intent, s.KIDNEY_DISEASE) == FormTurn({}, "utter_why_kidney_disease", False)
 
 
 def test_a_question_instead_of_an_answer_is_answered_and_the_question_stays_open():
-    turn = form_turn.read("should I wear compression stockings?", "faq_compression", s.CANCER)
+    turn = form_turn.read_answer("should I wear compression stockings?", "faq_compression", s.CANCER)
     assert turn == FormTurn({}, "utter_faq_compression", answered_requested=False)
 
 
 def test_an_answer_with_a_question_gets_both():
-    turn = form_turn.read("no. what is a DVT anyway?", "faq_what_is_dvt", s.CANCER)
+    turn = form_turn.read_answer("no. what is a DVT anyway?", "faq_what_is_dvt", s.CANCER)
     assert turn == FormTurn({s.CANCER: s.NO}, "utter_faq_what_is_dvt")
 
 
 def test_unsure_is_an_answer_not_a_non_answer():
-    assert form_turn.read("not that I know of", "unsure", s.CLOTTING_DISORDER) == FormTurn(
+    assert form_turn.read_answer("not that I know of", "unsure", s.CLOTTING_DISORDER) == FormTurn(
         {s.CLOTTING_DISORDER: s.UNSURE}
     )
 

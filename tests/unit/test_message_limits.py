@@ -46,7 +46,7 @@ def test_full_width_red_flags_are_recognised_after_cleaning():
              "chest pain|", "my heart is racing^^", "chest pain+", "I'm coughing up blood>>>"]
 )
 def test_red_flags_glued_to_symbols_are_recognised_once_spaced(text):
-    assert is_current(m.read(text, is_current).text)
+    assert is_current(m.part_to_read(text, is_current).text)
 
 
 def test_spacing_symbols_keeps_words_apostrophes_and_commands():
@@ -74,12 +74,12 @@ def test_windows_cut_at_spaces_not_inside_words():
 
 def test_a_message_within_the_limit_is_read_whole():
     text = "x " * (m.MAX_MESSAGE_CHARS // 2)
-    assert m.read(text, is_current) == m.Reading(text[: m.MAX_MESSAGE_CHARS])
+    assert m.part_to_read(text, is_current) == m.Reading(text[: m.MAX_MESSAGE_CHARS])
 
 
 def test_an_over_long_message_is_marked_and_only_its_beginning_passed_on():
     text = "my leg is sore and swollen. " * 200
-    reading = m.read(text, is_current)
+    reading = m.part_to_read(text, is_current)
     assert reading.too_long and reading.chars == len(text)
     assert len(reading.text) <= m.MAX_MESSAGE_CHARS and text.startswith(reading.text)
 
@@ -89,14 +89,14 @@ def test_an_emergency_in_the_scanned_part_of_an_over_long_message_is_passed_on(p
     filler = "I went to the shop and bought some bread. "
     before = filler * int(m.MAX_SCAN_CHARS * position / len(filler))
     text = before + "I can't breathe. " + filler * 100
-    reading = m.read(text, is_current)
+    reading = m.part_to_read(text, is_current)
     assert reading.too_long and is_current(reading.text)
 
 
 def test_beyond_the_scanned_part_an_over_long_message_is_not_read():
     filler = "I went to the shop and bought some bread. "
     text = filler * (m.MAX_SCAN_CHARS // len(filler) + 10) + "I can't breathe."
-    reading = m.read(text, is_current)
+    reading = m.part_to_read(text, is_current)
     assert reading.too_long and not is_current(reading.text)
 
 

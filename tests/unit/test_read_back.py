@@ -18,7 +18,7 @@ CURRENT[s.SEVERE_SYMPTOMS] = s.UNSURE  # item 5
 
 
 def read(text: str, state: str = s.READ_BACK_SHOWN) -> Reading:
-    return read_back.read(text, CURRENT, state)
+    return read_back.read_reply(text, CURRENT, state)
 
 
 def test_items_are_numbered_one_to_twelve_in_the_order_asked():
@@ -59,7 +59,7 @@ def test_a_value_word_overrides_the_polarity_of_the_topic_mention():
     # "no" in "cancer should be no" is the value, even though the sentence mentions cancer.
     assert read("cancer should be no", s.READ_BACK_SHOWN) == Reading(changes={s.CANCER: s.NO})
     yes_now = {**CURRENT, s.CANCER: s.YES}
-    assert read_back.read("cancer should be no", yes_now) == Reading(changes={s.CANCER: s.NO})
+    assert read_back.read_reply("cancer should be no", yes_now) == Reading(changes={s.CANCER: s.NO})
 
 
 @pytest.mark.parametrize("text", ["number 5 is wrong", "5 is wrong", "5"])

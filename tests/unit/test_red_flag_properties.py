@@ -77,7 +77,7 @@ def test_each_phrase_is_a_current_emergency_on_its_own(phrase):
 @settings(max_examples=100, deadline=None)
 @given(text=st.text(alphabet=ANY_CHARACTER, max_size=3000))
 def test_any_text_is_read_and_checked_without_error(text):
-    reading = message_limits.read(text, lambda t: DETECTOR.detect(t).status == red_flags.CURRENT)
+    reading = message_limits.part_to_read(text, lambda t: DETECTOR.detect(t).status == red_flags.CURRENT)
     assert len(reading.text) <= 2 * message_limits.MAX_MESSAGE_CHARS + 2  # symbols spaced out
     assert reading.too_long == (len(message_limits.clean(text)) > message_limits.MAX_MESSAGE_CHARS)
     assert DETECTOR.detect(reading.text).status in STATUSES
@@ -114,6 +114,6 @@ def test_a_red_flag_anywhere_in_the_scanned_part_of_an_over_long_message_is_foun
     before = (filler * (scanned // len(filler) + 1))[: data.draw(st.integers(0, scanned), label="position")]
     after = filler * (message_limits.MAX_MESSAGE_CHARS // len(filler) + 1)
     text = f"{before}. {phrase}. {after}"
-    reading = message_limits.read(text, lambda t: DETECTOR.detect(t).status == red_flags.CURRENT)
+    reading = message_limits.part_to_read(text, lambda t: DETECTOR.detect(t).status == red_flags.CURRENT)
     assert reading.too_long
     assert DETECTOR.detect(reading.text).status == red_flags.CURRENT
