@@ -1,4 +1,4 @@
-# Patients' answers on the blind sets in tests/data/blind (issue 10): read right, dangerous
+# Patients' answers on the blind sets in tests/data/blind: read right, dangerous
 # readings and asked again, per question, twice: by the answer reader alone, and through the
 # trained model's dialogue as the server runs it (NLU, emergency overrides, form policy).
 # Each fails on any dangerous reading or below 95% read right; reports in results/.

@@ -1,4 +1,4 @@
-# Patients' questions (issue 12): the blind question sets in tests/data/blind/questions_*.yml
+# Patients' questions: the blind question sets in tests/data/blind/questions_*.yml
 # through the trained model's dialogue, at the start, after the greeting and mid-check.
 # Fails below 90% answered on topic or safely referred; report in results/questions.md.
 .PHONY: eval-questions

@@ -1,4 +1,4 @@
-# Red-flag detection: the labelled evaluation set through the trained model (issue 3).
+# Red-flag detection: the labelled evaluation set through the trained model.
 .PHONY: eval-redflags bench-redflags
 eval-redflags: train ## red-flag sensitivity/specificity through the model's NLU and dialogue
 	$(BIN)/python scripts/eval_red_flags.py --model $(MODEL) --out results/red_flags.md

@@ -1,4 +1,4 @@
-# Reliability, privacy and security (issue 6): faults, bad input, retention, dependency audit.
+# Reliability, privacy and security: faults, bad input, retention, dependency audit.
 # The tests run inside `make test-unit` and `make test-e2e` (tests/e2e/test_faults.py,
 # tests/e2e/test_bad_input.py and tests/e2e/test_security.py), so they are not added
 # to TEST_TARGETS a second time.

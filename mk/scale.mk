@@ -1,4 +1,4 @@
-# Scale-out (issue 5): Rasa replicas sharing PostgreSQL (tracker store) and Redis (lock store).
+# Scale-out: Rasa replicas sharing PostgreSQL (tracker store) and Redis (lock store).
 # deploy/endpoints.scale.yml is the configuration; deploy/README.md the deployment.
 .PHONY: test-scale
 test-scale: train ## 2 Rasa replicas + PostgreSQL + Redis on loopback, 60 conversations alternating between them

@@ -1,4 +1,4 @@
-# SMS through Twilio (issue 4): rasa_plugins/channels/sms.py, configured by credentials.sms.yml.
+# SMS through Twilio: rasa_plugins/channels/sms.py, configured by credentials.sms.yml.
 # Its tests run inside `make test-unit` and `make test-e2e` (tests/unit/test_sms_*.py and tests/e2e/test_sms.py),
 # so they are not added to TEST_TARGETS a second time.
 .PHONY: run-sms sms-settings test-sms
@@ -21,7 +21,7 @@ sms-settings: # fail before training when a required SMS setting is missing
 test-sms: train ## only the SMS tests: rules, store, channel settings, and end to end with a fake Twilio
 	DVT_MODEL=$(MODEL) $(BIN)/pytest -q tests/unit/test_sms_text.py tests/unit/test_sms_store.py tests/unit/test_sms_channel.py tests/e2e/test_sms.py
 
-# Issue 13: SMS conversations are keyed by a keyed hash of the number (SMS_ID_KEY, or a key
+# SMS conversations are keyed by a keyed hash of the number (SMS_ID_KEY, or a key
 # kept in SMS_DB), no longer by the number. Once, after upgrading, with the servers stopped:
 .PHONY: migrate-sms-ids
 migrate-sms-ids: export SMS_DB ?= $(dir $(TRACKER_DB))sms.db

@@ -1,4 +1,4 @@
-# Website chat widget (issue 4): the clinic page in web/public with the rasa-webchat widget,
+# Website chat widget: the clinic page in web/public with the rasa-webchat widget,
 # vendored from the npm registry at build time (web/package-lock.json), served by web/server.py.
 .PHONY: web chromium test-web clean-web
 

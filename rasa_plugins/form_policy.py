@@ -2,8 +2,8 @@
 
 The form (`assessment_form`, Rasa's own FormAction) asks the questions; this policy reads
 each reply with `dvt_triage.form_turn` and hands the answers to the form as policy events,
-so that a form turn needs no round trip to the action server (issue 5: that call was
-about a quarter of the time a message took). A reply that leaves the question open ("why
+so that a form turn needs no round trip to the action server (that call was about
+a quarter of the time a message took). A reply that leaves the question open ("why
 do you ask?", a question, "banana") gets its response first and the question again.
 
 It ranks below `TriageOverridePolicy`, so an emergency, a "right now?" check, stop and
@@ -15,7 +15,7 @@ outcome. If the outcome could not be given (action server down), the next messag
 for it again. After the outcome, "measures" and "summary" (typed or by button) give the
 home-care measures and the summary for the doctor.
 
-Questions (issue 12). A question asked during the check or the read-back (QUESTION_REPLIES:
+Questions. A question asked during the check or the read-back (QUESTION_REPLIES:
 the FAQ topics, a medicine change, another medical question, "I have a question") gets its
 answer, then the same question of the check again. The background in a question ("I'm on
 Eliquis, can I take ibuprofen?") fills no answer unless the message opens with a direct

@@ -1,4 +1,4 @@
-"""Rasa's SQL tracker store, made cheaper per message (issue 5, performance).
+"""Rasa's SQL tracker store, made cheaper per message.
 
 `FastSQLTrackerStore` keeps Rasa's `SQLTrackerStore` table, configuration keys and query
 semantics, so the two read and write each other's data (and `scripts/purge.py` keeps

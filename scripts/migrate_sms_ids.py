@@ -1,4 +1,4 @@
-"""Moves SMS conversations stored under the patient's phone number (before issue 13) to their
+"""Moves SMS conversations stored under the patient's phone number (as releases before November 2026 did) to their
 channel-scoped id, `sms:` + the keyed hash of the number (`conversation_ids`).
 
 Why: the SMS channel used to key a conversation by the number itself, which any REST or

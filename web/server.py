@@ -4,7 +4,7 @@ Why a server of its own: the page needs to know where the Rasa socket is, so bes
 static files it answers `/config.js` with that URL, and fills the clinic's details (name,
 phone, emergency number: clinic.yml, dvt_triage.clinic) into the page's {placeholders} when it
 starts; everything else is stdlib static serving.
-Every response carries security headers (issue 13): a Content-Security-Policy that lets the
+Every response carries security headers: a Content-Security-Policy that lets the
 page run only its own scripts (the inline widget set-up by its hash) and talk only to itself
 and the Rasa socket, may not be framed by another site (clickjacking), `nosniff`, and no
 Referer to other sites.

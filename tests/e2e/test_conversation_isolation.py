@@ -1,4 +1,4 @@
-"""Attacks on one patient's conversation, end to end (issue 13), as the outside probe made them.
+"""Attacks on one patient's conversation, end to end, as an outside security probe made them.
 
 One Rasa server with REST, socket.io and SMS (Twilio faked, requests signed as Twilio signs
 them) and the real action server. An SMS patient and a website patient are mid-check; an

@@ -1,4 +1,4 @@
-"""After the action server comes back, the conversation goes on (issue 13, finding 3).
+"""After the action server comes back, the conversation goes on.
 
 A real `kill -9` of the action server while a patient finishes the check, the patient told to
 try again later, the action server started again on the same port, and the patient's next

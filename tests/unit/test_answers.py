@@ -62,7 +62,7 @@ CASES = [
 ]
 
 
-# Issue 10's readings of the old reader, none of them from its tests: words ending in "nt"
+# Misreadings of the first answer reader, none of them from its tests: words ending in "nt"
 # read as "not", hedges read as "no", someone else's condition read as the patient's, and the
 # first polarity of a self-correction kept.
 ISSUE_10 = [

@@ -1,4 +1,4 @@
-"""Conversation ids scoped to their channel (issue 13): an SMS id is a keyed hash of the
+"""Conversation ids scoped to their channel: an SMS id is a keyed hash of the
 number, a website id is issued by the server, and REST may use neither form."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""scripts/migrate_sms_ids.py: SMS conversations stored under the phone number before issue 13
+"""scripts/migrate_sms_ids.py: SMS conversations stored under the phone number by earlier releases
 move to their keyed id, whole, and the SMS channel then finds them; nothing else moves."""
 
 from __future__ import annotations

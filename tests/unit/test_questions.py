@@ -1,4 +1,4 @@
-"""Patients' questions (issue 12): the policy's decisions on real trackers, and the issue's own
+"""Patients' questions: the policy's decisions on real trackers, and patients' own
 examples through the trained model.
 
 - A question during the check gets its answer, then the same question of the check again; its
@@ -120,7 +120,7 @@ def test_what_reads_as_a_question(text, question):
     assert asks(text) is question
 
 
-# --- the issue's own examples, through the trained model -----------------------------------
+# --- patients' own examples, through the trained model -------------------------------------
 
 ISSUE_EXAMPLES = [
     ("I have a question", {"utter_ask_question"}),

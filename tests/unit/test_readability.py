@@ -1,6 +1,6 @@
 """Every response a patient can read is plain: US grade 8 or below (Flesch-Kincaid, textstat).
 
-A frightened patient reads these on a phone (issue 12). Measured over every response and every
+A frightened patient reads these on a phone. Measured over every response and every
 channel variant of domain.yml, as the patient sees it: a markdown link reads as its words, a
 slot placeholder as a short value, each line of a list as its own sentence. Fragments that are
 never sent alone (utter_reason_*, utter_missing_*, utter_unsure_*) are measured inside the
@@ -27,7 +27,7 @@ MAX_SENTENCE_WORDS = 30
 JARGON = re.compile(r"\btriage\b|\bvenous\b|\bthromboembolism\b|\bprophyla|\bcontraindicat|\boutpatient\b", re.I)
 FRAGMENTS = ("utter_reason_", "utter_missing_", "utter_unsure_")
 
-# Responses that failed this test when it was written and belong to someone else (issue 12):
+# Responses that failed this test when it was written and belong to someone else:
 # each is reported to its owner; remove a name here as soon as its wording is fixed.
 TEMPORARILY_ALLOWED: set[str] = set()
 
