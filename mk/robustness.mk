@@ -32,5 +32,5 @@ audit: $(AUDIT_VENV)/.installed ## pip-audit of requirements.lock against PyPI's
 	  $(foreach id,$(AUDIT_IGNORE),--ignore-vuln $(id)) || { echo "audit: see results/audit.json"; exit 1; }
 	@echo "audit: no known vulnerability in requirements.lock (results/audit.json)"
 
-# Advisories reviewed as not applying to this deployment (README, "Privacy and security").
+# Advisories reviewed as not applying to this deployment (docs/privacy-and-security.md).
 AUDIT_IGNORE :=

@@ -1,5 +1,5 @@
 # Scale-out: Rasa replicas sharing PostgreSQL (tracker store) and Redis (lock store).
-# deploy/endpoints.scale.yml is the configuration; deploy/README.md the deployment.
+# deploy/endpoints.scale.yml is the configuration; docs/deployment.md the deployment.
 .PHONY: test-scale
 test-scale: train ## 2 Rasa replicas + PostgreSQL + Redis on loopback, 60 conversations alternating between them
 	scripts/install_scale_deps.sh

@@ -16,7 +16,7 @@ run-sms: sms-settings train ## `make run` plus the SMS channel; needs TWILIO_ACC
 
 sms-settings: # fail before training when a required SMS setting is missing
 	@for v in $(SMS_REQUIRED); do test -n "$${!v:-}" || { \
-	  echo "run-sms: set $$v (see README, \"SMS (Twilio)\")"; exit 1; }; done
+	  echo "run-sms: set $$v (see docs/channels.md, SMS)"; exit 1; }; done
 
 test-sms: train ## only the SMS tests: rules, store, channel settings, and end to end with a fake Twilio
 	DVT_MODEL=$(MODEL) $(BIN)/pytest -q tests/unit/test_sms_text.py tests/unit/test_sms_store.py tests/unit/test_sms_channel.py tests/e2e/test_sms.py

@@ -15,7 +15,7 @@ Compared with `rasa.core.channels.twilio` this channel
 - processes each MessageSid once: a replayed request (or Twilio's own retry) is acknowledged
   and nothing is sent again.
 
-Configured in credentials.sms.yml (see README, "SMS (Twilio)").
+Configured in credentials.sms.yml (see docs/channels.md, SMS).
 """
 
 from __future__ import annotations

@@ -41,7 +41,7 @@ REPLICAS = 2
 ENDPOINTS = ROOT / "deploy" / "endpoints.scale.yml"
 LOGS = ROOT / "results" / "scale"
 START_TIMEOUT = 600  # the CPU is shared with other test runs
-# As deploy/README.md says: an action server drops a connection Rasa opened but has not yet
+# As docs/deployment.md says: an action server drops a connection Rasa opened but has not yet
 # written to after Sanic's keep-alive timeout (5 s by default), and the answer is lost.
 ACTIONS_KEEP_ALIVE = "120"
 # This test is about sharing and ordering, not overload: on a CPU shared with other test runs,

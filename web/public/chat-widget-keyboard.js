@@ -1,5 +1,5 @@
 /* Keyboard and screen-reader access to the rasa-webchat widget's quick replies; part of the
-   embed snippet (see README). rasa-webchat 1.0.1 renders each quick reply as a plain
+   embed snippet (see docs/channels.md). rasa-webchat 1.0.1 renders each quick reply as a plain
    <div class="rw-reply"> with only a click handler: no tab stop, no key handling, no role.
    This gives every such div role="button" and tabindex="0" as the widget adds it, and
    presses it with Enter (on keydown) or Space (on keyup, without scrolling the page), as

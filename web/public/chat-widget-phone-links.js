@@ -1,5 +1,5 @@
 /* Tap-to-call phone numbers in the assistant's messages; part of the embed snippet (see
-   README). The responses give the clinic's number as plain text (the same wording serves SMS
+   docs/channels.md). The responses give the clinic's number as plain text (the same wording serves SMS
    and the terminal), so on a phone it could not be tapped. This turns every phone-number-shaped
    run of text in a bot message into a tel: link, whatever number the clinic configured:
 
