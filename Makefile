@@ -44,21 +44,19 @@ $(MODEL): $(VENV)/.installed
 	@mkdir -p models
 	@echo "Training $(MODEL) (its training data changed or no model exists)"
 	@start=$$(date +%s); \
-	$(BIN)/rasa train --quiet --fixed-model-name dvt-$(MODEL_HASH) --out models && \
+	$(BIN)/python scripts/rasa_run.py train --quiet --fixed-model-name dvt-$(MODEL_HASH) --out models && \
 	echo "Training took $$(( $$(date +%s) - start )) s"
 
 train: $(MODEL) ## train a model, unless one exists for the current data
 
 actions: venv ## run only the action server (on 127.0.0.1 unless ACTIONS_HOST says otherwise)
-	SANIC_HOST=$${ACTIONS_HOST:-127.0.0.1} $(BIN)/rasa run actions --actions actions --port $(ACTIONS_PORT)
+	SANIC_HOST=$${ACTIONS_HOST:-127.0.0.1} $(BIN)/python scripts/rasa_run.py run actions --actions actions --port $(ACTIONS_PORT)
 
 run: train ## start the action server and the Rasa server (REST + socketio) on 127.0.0.1 unless RASA_HOST says otherwise
 	@scripts/serve.sh $(MODEL) $(RASA_PORT) $(ACTIONS_PORT)
 
-shell: train ## chat with the assistant in the terminal
-	@SANIC_HOST=$${ACTIONS_HOST:-127.0.0.1} $(BIN)/rasa run actions --actions actions --port $(ACTIONS_PORT) >/tmp/dvt-actions.log 2>&1 & pid=$$!; \
-	trap "kill $$pid" EXIT; \
-	$(BIN)/rasa shell --model $(MODEL) --endpoints endpoints.yml
+shell: train ## chat in the terminal: with the running `make run` if there is one, else with servers of its own
+	@$(BIN)/python scripts/chat.py --model $(MODEL) --rasa-port $(RASA_PORT) --actions-port $(ACTIONS_PORT)
 
 validate: venv ## check the training data for conflicts and mistakes
 	$(BIN)/python scripts/validate_data.py
