@@ -18,6 +18,7 @@ from unittest.mock import AsyncMock
 import pytest
 import socketio
 from sanic import Sanic
+from sanic.touchup import TouchUp
 
 from harness.servers import free_port
 from rasa_plugins.channels import socketio as channel_module
@@ -65,6 +66,11 @@ def sanic_test_mode(monkeypatch):
     """Sanic 21.12 rewrites its protocol class when a server starts, and a second server in
     the same process fails on the rewritten code unless in test mode (which keeps the original)."""
     monkeypatch.setattr(Sanic, "test_mode", True)
+    yield
+    # Put the original back, so that a server started later in this process is rewritten once.
+    for target, name in TouchUp._registry:
+        if hasattr(target, f"_{name}"):
+            setattr(target, name, getattr(target, f"_{name}"))
 
 
 @pytest.fixture
