@@ -9,6 +9,7 @@ Run without the Makefile's PYTHONWARNINGS and friends: serve.sh must be quiet on
 
 from __future__ import annotations
 
+import asyncio
 import os
 import queue
 import signal
@@ -21,7 +22,7 @@ from typing import Iterator, Optional
 
 import pytest
 
-from harness.servers import BIN, ROOT, Chat, free_port, latest_model, stop_process
+from harness.servers import BIN, ROOT, Chat, WidgetSocket, free_port, latest_model, stop_process
 from tests.support.robustness import GREETING_OFFER
 
 READY = "Ready:"
@@ -181,11 +182,24 @@ def test_make_shell_talks_to_the_running_assistant(started):
     assert "Starting the assistant" not in shell.stdout  # no second set of servers
 
 
-def test_ctrl_c_stops_all_three_servers_quietly(started):
-    """Runs last in this module: it stops the servers the others talk to."""
+async def test_a_closed_tab_is_one_line_in_the_terminal(started):
+    tab = await WidgetSocket(f"http://127.0.0.1:{started['ports']['rasa']}").connect()
+    await tab.request_session()
+    assert GREETING_OFFER in "\n".join(await tab.say("hi", until=GREETING_OFFER))
+    tab.client.eio.ws._response.connection.transport.abort()  # the browser went away, no goodbye
+    await asyncio.wait_for(tab.client.wait(), 60)  # the client noticed, and closed its session
+    line = started["terminal"].until("socketio: a widget disconnected", 120)
+    assert " INFO " in line
+    assert not [line for line in started["terminal"].lines if "Traceback" in line]
+
+
+async def test_ctrl_c_stops_all_three_servers_quietly(started):
+    """Runs last in this module: it stops the servers the others talk to. A widget tab is open."""
     serve: subprocess.Popen = started["serve"]
     servers = started["servers"]
     assert len(servers) >= 3, servers  # actions, web page, Rasa (and the ready watcher, done by now)
+    tab = await WidgetSocket(f"http://127.0.0.1:{started['ports']['rasa']}").connect()
+    await tab.request_session()
     serve.send_signal(signal.SIGINT)
     assert serve.wait(timeout=60) != 0
     lines = started["terminal"].rest()
@@ -193,6 +207,7 @@ def test_ctrl_c_stops_all_three_servers_quietly(started):
     while any(alive(pid) for pid in servers) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not [pid for pid in servers if alive(pid)]
+    await asyncio.wait_for(tab.client.wait(), 60)  # the tab saw the server go
     shutdown = lines[len(started["start_lines"]) :]
     assert sum(READY in line for line in lines) == 1
     assert not [line for line in shutdown if "Traceback" in line or " ERROR " in line], "\n".join(shutdown)
