@@ -171,7 +171,8 @@ class OwnServers:
                 raise ChatError(f"the assistant did not start; the end of its log ({self.log}):\n{tail}")
             time.sleep(0.5)
 
-    def stop(self) -> None:
+    def stop(self, keep_log: bool) -> None:
+        """Stop both servers; their log is kept only when something went wrong."""
         for process in self.processes:
             if process.poll() is None:
                 process.terminate()
@@ -180,6 +181,8 @@ class OwnServers:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 process.kill()
+        if not keep_log:
+            self.log.unlink(missing_ok=True)
 
 
 def refuse_taken_ports(rasa_port: int, actions_port: int) -> None:
@@ -216,20 +219,23 @@ def main(argv: Optional[list[str]] = None) -> int:
     args = parser.parse_args(argv)
     base = f"http://127.0.0.1:{args.rasa_port}"
     own: Optional[OwnServers] = None
+    failed = True
     try:
         if not rest_answers(base):
             refuse_taken_ports(args.rasa_port, args.actions_port)
             own = OwnServers(args.model, args.rasa_port, args.actions_port)
             own.wait_until_ready(sys.stdout)
         chat(base)
+        failed = False
     except ChatError as error:
         print(f"make shell: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
+        failed = False
         print()
     finally:
         if own:
-            own.stop()
+            own.stop(keep_log=failed)
     return 0
 
 

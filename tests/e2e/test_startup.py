@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import os
 import queue
+import re
 import signal
 import socket
 import subprocess
@@ -249,6 +250,8 @@ def test_make_shell_alone_starts_its_own_servers_and_stops_them(tmp_path):
     )
     assert shell.returncode == 0, shell.stdout + shell.stderr
     assert "Starting the assistant for this chat" in shell.stdout
+    log = Path(re.search(r"its log: (\S+)\)", shell.stdout).group(1))
+    assert not log.exists()  # kept only when something went wrong
     assert "Start the check" in shell.stdout
     for port in (rasa_port, actions_port):  # both stopped with the chat
         with socket.socket() as sock:
