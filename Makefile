@@ -40,7 +40,8 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 
 venv: $(VENV)/.installed ## create .venv (Python 3.10) with the pinned dependencies
 
-$(MODEL): $(VENV)/.installed
+# Order-only: a reinstalled venv alone does not retrain (requirements.lock is in the hash).
+$(MODEL): | $(VENV)/.installed
 	@mkdir -p models
 	@echo "Training $(MODEL) (its training data changed or no model exists)"
 	@start=$$(date +%s); \

@@ -45,7 +45,7 @@ case $service in
 actions)
   need_log_salt
   # rasa_sdk 3.6 has no --interface option; it binds to SANIC_HOST (its default is 0.0.0.0).
-  SANIC_HOST=${ACTIONS_HOST:-127.0.0.1} exec "$bin/rasa" run actions --actions actions --port "$actions_port"
+  SANIC_HOST=${ACTIONS_HOST:-127.0.0.1} exec "$bin/python" scripts/rasa_run.py run actions --actions actions --port "$actions_port"
   ;;
 rasa)
   need_log_salt

@@ -1,7 +1,7 @@
 """The socket.io channel the website chat widget talks to: Rasa 3.6's own, with its session
 handling replaced.
 
-Sessions (issue 13). Rasa's channel takes any string as a session id, lets any socket join
+Sessions. Rasa's channel takes any string as a session id, lets any socket join
 any session's room (and so read every reply to it) and lets a socket send into any session
 by naming it. Here:
 - session ids are issued by the server (`conversation_ids.new_web_id`, 128 random bits);
