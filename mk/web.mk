@@ -20,7 +20,10 @@ $(WEBCHAT_BUNDLE): web/package.json web/package-lock.json | $(VENV)/.installed
 
 web: venv $(WEBCHAT_BUNDLE) ## vendor the rasa-webchat widget from npm into web/public/vendor (npm ci)
 
+# The page (web/server.py) serves the vendored widget: make run and the end-to-end tests that
+# start it (the start-up and clinic-settings tests) need it first.
 run: web
+test-e2e: web
 
 chromium: ## install Debian's chromium for the browser test (apt-get), when missing
 	@scripts/apt_install.sh /usr/bin/chromium chromium fonts-liberation
