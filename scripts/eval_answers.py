@@ -38,7 +38,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from dvt_triage import answers  # noqa: E402
+from dvt_triage import answers, responses  # noqa: E402
 from dvt_triage import slots as s  # noqa: E402
 from scripts.eval_red_flags import form_asking, quiet_logging  # noqa: E402
 
@@ -81,17 +81,17 @@ def dialogue_readings(model: Path, cases: list[dict]) -> list[dict[str, str]]:
 
 
 async def _dialogue(model: Path, cases: list[dict]) -> list[dict[str, str]]:
-    from rasa.core.agent import load_agent
+    from harness.agents import load_assistant
     from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
     from rasa_plugins.override_policy import ASKED, RED_FLAG_CHECK
 
-    agent = await load_agent(model_path=str(model))
+    agent = await load_assistant(model)
     results = []
     for number, case in enumerate(cases):
         sender = f"eval-answers-{number}"
         tracker = await agent.processor.fetch_tracker_with_initial_session(sender)
-        asking = form_asking(case["question"], f"utter_ask_{case['question']}")
+        asking = form_asking(case["question"], responses.ask(case["question"]))
         tracker.update_with_events(asking, agent.domain)
         await agent.tracker_store.save(tracker)
         await agent.handle_message(UserMessage(str(case["text"]), CollectingOutputChannel(), sender))

@@ -112,11 +112,11 @@ def judge(topic: str, place: str, replies: list[str], filled: dict[str, str], as
 
 
 async def _run(model: Path, cases: list[dict]) -> list[dict]:
-    from rasa.core.agent import load_agent
+    from harness.agents import load_assistant
     from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
     from rasa.shared.core.events import BotUttered, UserUttered
 
-    agent = await load_agent(model_path=str(model))
+    agent = await load_assistant(model)
     results = []
     for number, case in enumerate(cases):
         text = str(case["text"])

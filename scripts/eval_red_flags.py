@@ -33,14 +33,14 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from dvt_triage import clinic, responses  # noqa: E402
 from dvt_triage import slots as s  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 CASES = [DATA / "red_flag_cases.yml", DATA / "red_flag_holdout.yml", *sorted((DATA / "blind").glob("red_flags_*.yml"))]
 AT_ONCE_TARGET = 0.95
 SPECIFICITY_TARGET = 0.97
-UTTER_ASK_NOW = "utter_ask_red_flag_now"
-EMERGENCY_PREFIX = "utter_emergency"
+EMERGENCY_PREFIX = responses.EMERGENCY  # utter_emergency, _bleeding, _es
 # Where a message is sent: (stage, the form's requested slot or None for a fresh chat).
 STAGES = (
     ("fresh", None),
@@ -114,20 +114,22 @@ def outcome(texts: list[str], emergency_texts: set[str], ask_text: str) -> str:
 
 
 async def evaluate(model: Path, cases: list[dict]) -> list[dict]:
-    from rasa.core.agent import load_agent
+    from harness.agents import load_assistant
 
-    agent = await load_agent(model_path=str(model))
-    responses = agent.domain.responses
+    agent = await load_assistant(model)
+    domain_responses = agent.domain.responses
+    # The replies come filled in with the clinic's details, as the server sends them.
+    fill = clinic.current().fill
     emergency_texts = {
-        variant["text"]
-        for name, variants in responses.items()
+        fill(variant["text"])
+        for name, variants in domain_responses.items()
         if name.startswith(EMERGENCY_PREFIX)
         for variant in variants
         if not variant.get("channel")
     }
-    ask_text = responses[UTTER_ASK_NOW][0]["text"]
+    ask_text = fill(domain_responses[responses.ASK_RED_FLAG_NOW][0]["text"])
     setups = {
-        stage: form_asking(slot, responses[f"utter_ask_{slot}"][0]["text"]) if slot else []
+        stage: form_asking(slot, domain_responses[responses.ask(slot)][0]["text"]) if slot else []
         for stage, slot in STAGES
     }
     results = []

@@ -133,12 +133,11 @@ ISSUE_EXAMPLES = [
 def agent():
     import asyncio
 
-    from rasa.core.agent import load_agent
-
+    from harness.agents import load_assistant
     from harness.servers import latest_model
 
     loop = asyncio.new_event_loop()
-    yield loop, loop.run_until_complete(load_agent(model_path=str(latest_model())))
+    yield loop, loop.run_until_complete(load_assistant(latest_model()))
     loop.close()
 
 
