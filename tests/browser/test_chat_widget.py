@@ -15,22 +15,12 @@ from typing import Iterator
 
 import pytest
 import yaml
-from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from dvt_triage import clinic
 from dvt_triage import slots as s
 from harness.servers import ROOT, BIN, Server, free_port, start_actions, start_rasa, wait_until
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SCREENSHOTS = ROOT / "results" / "screenshots"
 REPLY_TIMEOUT_MS = 90_000  # the CPU is shared with other test runs
 
@@ -86,14 +76,6 @@ def site(tmp_path_factory) -> Iterator[Site]:
         page_server.stop()
         rasa.stop()
         actions.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

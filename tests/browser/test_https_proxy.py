@@ -30,7 +30,7 @@ from typing import Iterator
 import pytest
 import requests
 import yaml
-from playwright.sync_api import Browser, Page, WebSocket, sync_playwright
+from playwright.sync_api import Page, WebSocket
 from twilio.request_validator import RequestValidator
 
 from harness.servers import ROOT, Server, free_port, latest_model
@@ -51,16 +51,6 @@ PUBLIC_HOST = "triage.example.org"
 # What systemd gives a service: a fixed PATH, HOME from the user's entry, nothing else inherited.
 SYSTEMD_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 REPLY_TIMEOUT_MS = 90_000  # the CPU is shared with other test runs
 BOT = ".rw-message:not(.rw-typing-indication) .rw-response"
 RESPONSES = yaml.safe_load((ROOT / "domain.yml").read_text())["responses"]
@@ -342,14 +332,6 @@ def deployment(tmp_path_factory) -> Iterator[Deployment]:
         for name in ("error.log", "access.log"):
             if (tmp / "nginx" / name).exists():
                 shutil.copy(tmp / "nginx" / name, logs / f"nginx-{name}")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def bot_says(page: Page, text: str) -> str:
